@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+//
+// SeHealthChain: a reputation-based, sharded, dual-chain blockchain node for healthcare records and
+// medical images. Layers (lower never import higher), see docs/architecture.md:
+//   Wire <- ChainCrypto <- Ledger <- Consensus <- Node;  TLS <- RPC <- Node;  Simulation uses
+//   Consensus and Ledger but no networking.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+let nio: [Target.Dependency] = [
+  .product(name: "NIOCore", package: "swift-nio"),
+  .product(name: "NIOPosix", package: "swift-nio"),
+]
+
+var targets: [Target] = [
+  // MARK: C libraries
+  .systemLibrary(
+    name: "CProtobufC",
+    path: "Sources/CProtobufC",
+    pkgConfig: "libprotobuf-c",
+    providers: [.apt(["libprotobuf-c-dev"])]
+  ),
+  .systemLibrary(
+    name: "COpenSSL",
+    path: "Sources/COpenSSL",
+    pkgConfig: "openssl",
+    providers: [.apt(["libssl-dev"])]
+  ),
+
+  // MARK: Command line
+  .executableTarget(
+    name: "sehc",
+    dependencies: [
+      .product(name: "ArgumentParser", package: "swift-argument-parser")
+    ],
+    swiftSettings: swiftSettings
+  ),
+]
+
+let package = Package(
+  name: "SeHealthChain",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "sehc", targets: ["sehc"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+    .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+  ],
+  targets: targets
+)

@@ -1,0 +1,4 @@
+#ifndef SEHC_CPROTOBUFC_SHIM_H
+#define SEHC_CPROTOBUFC_SHIM_H
+#include <protobuf-c/protobuf-c.h>
+#endif

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `sehc` command: operator, client, developer and research tooling for SeHealthChain.
+@main
+struct Sehc: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sehc",
+    abstract: "SeHealthChain: a reputation-based, sharded, dual-chain blockchain for healthcare.",
+    version: "0.1.0",
+    subcommands: []
+  )
+}
