@@ -31,6 +31,52 @@ var targets: [Target] = [
     providers: [.apt(["libssl-dev"])]
   ),
 
+  // MARK: Wire (Proto/ through protobuf-c)
+  .target(
+    name: "WireC",
+    dependencies: ["CProtobufC"],
+    path: "Sources/WireC"
+  ),
+  .target(
+    name: "WireRuntime",
+    dependencies: [
+      "CProtobufC",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .target(
+    name: "Wire",
+    dependencies: [
+      "WireC", "WireRuntime", "CProtobufC",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+
+  // MARK: Code generator (Tools/Codegen), run by `make generate`
+  .target(
+    name: "DescriptorC",
+    dependencies: ["CProtobufC"],
+    path: "Tools/Codegen/DescriptorC"
+  ),
+  .executableTarget(
+    name: "sehc-codegen",
+    dependencies: [
+      "DescriptorC", "CProtobufC",
+      .product(name: "GRPCCodeGen", package: "grpc-swift-2"),
+    ],
+    path: "Tools/Codegen/Sources",
+    swiftSettings: swiftSettings
+  ),
+
+  .executableTarget(
+    name: "sehc-vectors",
+    dependencies: ["Wire"],
+    path: "Tools/Vectors/Sources",
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
@@ -45,7 +91,8 @@ let package = Package(
   name: "SeHealthChain",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "sehc", targets: ["sehc"])
+    .executable(name: "sehc", targets: ["sehc"]),
+    .library(name: "Wire", targets: ["Wire"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,0 +1,109 @@
+public import CProtobufC
+public import Foundation
+
+/// Turns the fields of an unpacked protobuf-c message into Swift values; used by generated code.
+///
+/// Byte fields of at least ``stealThreshold`` bytes are not copied: the decoder adopts protobuf-c's
+/// malloc'd buffer as the storage of a `Data` (freed with `free`) and clears the C pointer so
+/// `protobuf_c_message_free_unpacked` leaves it alone. Strings are validated as UTF-8.
+@_spi(WireBridge) public struct CMessageDecoder {
+  /// Byte fields at least this long are adopted instead of copied.
+  public static let stealThreshold = 16 * 1024
+
+  public init() {}
+
+  public func string(_ pointer: UnsafeMutablePointer<CChar>?, field: StaticString) throws -> String {
+    guard let pointer, pointer.pointee != 0 else { return "" }
+    guard let string = String(validatingCString: pointer) else {
+      throw WireError(.invalidUTF8, messageType: "", fieldPath: ["\(field)"], detail: "string is not valid UTF-8")
+    }
+    return string
+  }
+
+  public func bytes(_ binary: inout ProtobufCBinaryData) -> Data {
+    let count = binary.len
+    guard count > 0, let data = binary.data else { return Data() }
+    if count >= Self.stealThreshold {
+      binary.data = nil
+      binary.len = 0
+      return Data(bytesNoCopy: data, count: count, deallocator: .free)
+    }
+    return Data(bytes: data, count: count)
+  }
+
+  public func message<M: WireMessage, C>(
+    _ type: M.Type, _ pointer: UnsafeMutablePointer<C>?, field: StaticString
+  ) throws -> M? {
+    guard let pointer else { return nil }
+    var decoder = self
+    do {
+      return try M(_protobufC: UnsafeMutableRawPointer(pointer), decoder: &decoder)
+    } catch let error as WireError {
+      throw error.nested(in: "\(field)", of: "")
+    }
+  }
+
+  public func messages<M: WireMessage, C>(
+    _ type: M.Type, _ array: UnsafeMutablePointer<UnsafeMutablePointer<C>?>?, count: Int, field: StaticString
+  ) throws -> [M] {
+    guard let array, count > 0 else { return [] }
+    var result: [M] = []
+    result.reserveCapacity(count)
+    var decoder = self
+    for index in 0..<count {
+      guard let element = array[index] else { continue }
+      do {
+        result.append(try M(_protobufC: UnsafeMutableRawPointer(element), decoder: &decoder))
+      } catch let error as WireError {
+        throw error.nested(in: "\(field)[\(index)]", of: "")
+      }
+    }
+    return result
+  }
+
+  public func strings(
+    _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, count: Int, field: StaticString
+  ) throws -> [String] {
+    guard let array, count > 0 else { return [] }
+    return try (0..<count).map { index in
+      guard let pointer = array[index], pointer.pointee != 0 else { return "" }
+      guard let string = String(validatingCString: pointer) else {
+        throw WireError(
+          .invalidUTF8, messageType: "", fieldPath: ["\(field)[\(index)]"], detail: "string is not valid UTF-8")
+      }
+      return string
+    }
+  }
+
+  public func bytesArray(_ array: UnsafeMutablePointer<ProtobufCBinaryData>?, count: Int) -> [Data] {
+    guard let array, count > 0 else { return [] }
+    return (0..<count).map { bytes(&array[$0]) }
+  }
+
+  public func scalars<T>(_ array: UnsafeMutablePointer<T>?, count: Int) -> [T] {
+    guard let array, count > 0 else { return [] }
+    return Array(UnsafeBufferPointer(start: array, count: count))
+  }
+
+  public func bools(_ array: UnsafeMutablePointer<protobuf_c_boolean>?, count: Int) -> [Bool] {
+    guard let array, count > 0 else { return [] }
+    return (0..<count).map { array[$0] != 0 }
+  }
+
+  public func enums<E: WireEnum, C: RawRepresentable>(
+    _ type: E.Type, _ array: UnsafeMutablePointer<C>?, count: Int
+  ) -> [E] where C.RawValue: BinaryInteger {
+    guard let array, count > 0 else { return [] }
+    return (0..<count).map { E(rawValue: Int32(truncatingIfNeeded: array[$0].rawValue)) }
+  }
+}
+
+extension WireError {
+  /// Fills in the message type of an error raised by a field helper, which does not know it.
+  @_spi(WireBridge) public func inMessage(_ type: String) -> WireError {
+    guard messageType.isEmpty else { return self }
+    var copy = self
+    copy.messageType = type
+    return copy
+  }
+}
