@@ -54,6 +54,12 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  .testTarget(
+    name: "WireTests",
+    dependencies: ["Wire"],
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Code generator (Tools/Codegen), run by `make generate`
   .target(
     name: "DescriptorC",
@@ -77,11 +83,19 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  .executableTarget(
+    name: "wire-torture",
+    dependencies: ["Wire"],
+    path: "Tools/WireTorture",
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
     dependencies: [
-      .product(name: "ArgumentParser", package: "swift-argument-parser")
+      "Wire",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ],
     swiftSettings: swiftSettings
   ),
