@@ -31,11 +31,24 @@ var targets: [Target] = [
     providers: [.apt(["libssl-dev"])]
   ),
 
+  // MARK: Crypto and identity (OpenSSL 3; COpenSSL stays an internal import)
+  .target(
+    name: "ChainCrypto",
+    dependencies: ["COpenSSL"],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "ChainCryptoTests",
+    dependencies: ["ChainCrypto"],
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
     dependencies: [
-      .product(name: "ArgumentParser", package: "swift-argument-parser")
+      "ChainCrypto",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ],
     swiftSettings: swiftSettings
   ),
@@ -45,7 +58,8 @@ let package = Package(
   name: "SeHealthChain",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "sehc", targets: ["sehc"])
+    .executable(name: "sehc", targets: ["sehc"]),
+    .library(name: "ChainCrypto", targets: ["ChainCrypto"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
