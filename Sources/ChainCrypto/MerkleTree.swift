@@ -95,6 +95,10 @@ public struct MerkleTree: Sendable {
 
 /// Proof that a leaf is at `leafIndex` in a tree of `treeSize` leaves: the audit path, from the
 /// leaf's sibling up to the root's child. Checkable offline with the leaf's data and the tree head.
+///
+/// The root and the tree size must both come from the same trusted source (a signed block header):
+/// trees of neighbouring sizes can share a path's shape, so a proof only shows that the leaf is in
+/// the tree whose head is the given root.
 public struct MerkleInclusionProof: Hashable, Sendable, Codable {
   /// The leaf's zero-based position.
   public var leafIndex: Int
