@@ -145,7 +145,7 @@ public struct CertificateAuthority: Sendable {
     return try builder.sign(issuer: certificate, issuerKey: key.key)
   }
 
-  private func leafExtensions(extendedKeyUsage: String) -> [(Int32, String)] {
+  func leafExtensions(extendedKeyUsage: String) -> [(Int32, String)] {
     [
       (NID_basic_constraints, "critical,CA:FALSE"),
       (NID_key_usage, "critical,digitalSignature"),

@@ -3,8 +3,10 @@ import Foundation
 
 #if canImport(Glibc)
   import Glibc
+  private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
   import Darwin
+  private let systemWrite = Darwin.write
 #endif
 
 /// Private keys on disk: PKCS#8 PEM files that only their owner can read.
@@ -67,15 +69,26 @@ public enum KeyFile {
 
   /// Writes `bytes` to a new file created with mode 0600.
   static func writeSecret(_ bytes: UnsafeRawBufferPointer, to path: String, overwrite: Bool) throws {
+    try write(bytes, to: path, mode: mode_t(mode), overwrite: overwrite)
+  }
+
+  /// Writes a public file (a certificate) with mode 0644.
+  static func writePublic(_ data: Data, to path: String, overwrite: Bool) throws {
+    try data.withUnsafeBytes { try write($0, to: path, mode: 0o644, overwrite: overwrite) }
+  }
+
+  /// Creates `path` with `mode` (exclusively), or, when `overwrite`, writes a new file beside it and
+  /// renames it over the old one.
+  private static func write(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t, overwrite: Bool) throws {
     if !overwrite {
-      try writeNewFile(bytes, to: path)
+      try writeNewFile(bytes, to: path, mode: mode)
       return
     }
     let directory = (path as NSString).deletingLastPathComponent
     let name = (path as NSString).lastPathComponent
     let suffix = String(try SecureRandom.uint64(), radix: 16)
     let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(suffix).tmp"
-    try writeNewFile(bytes, to: temporary)
+    try writeNewFile(bytes, to: temporary, mode: mode)
     guard rename(temporary, path) == 0 else {
       let error = systemError(path, "replace")
       unlink(temporary)
@@ -83,8 +96,8 @@ public enum KeyFile {
     }
   }
 
-  private static func writeNewFile(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
+  private static func writeNewFile(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
     guard fd >= 0 else {
       if errno == EEXIST { throw CryptoError.fileExists(path: path) }
       throw systemError(path, "create")
@@ -92,7 +105,7 @@ public enum KeyFile {
     var failure: CryptoError?
     var offset = 0
     while offset < bytes.count {
-      let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
       if n < 0 && errno == EINTR { continue }
       if n <= 0 {
         failure = systemError(path, "write")
@@ -105,16 +118,6 @@ public enum KeyFile {
     if let failure {
       unlink(path)
       throw failure
-    }
-  }
-
-  /// Writes a public file (a certificate) atomically with mode 0644.
-  static func writePublic(_ data: Data, to path: String, overwrite: Bool) throws {
-    if !overwrite && FileManager.default.fileExists(atPath: path) { throw CryptoError.fileExists(path: path) }
-    do {
-      try data.write(to: URL(fileURLWithPath: path), options: overwrite ? .atomic : [.atomic, .withoutOverwriting])
-    } catch {
-      throw CryptoError.fileSystem(path: path, operation: "write", reason: "\(error.localizedDescription)")
     }
   }
 
