@@ -47,13 +47,21 @@ public struct CertificateError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 /// What a certificate is checked for.
-public enum CertificatePurpose: Sendable {
+public enum CertificatePurpose: Sendable, CustomStringConvertible {
   /// Chain and validity only.
   case any
   /// A TLS server (extKeyUsage serverAuth).
   case tlsServer
   /// A TLS client (extKeyUsage clientAuth).
   case tlsClient
+
+  public var description: String {
+    switch self {
+    case .any: return "any purpose"
+    case .tlsServer: return "a TLS server"
+    case .tlsClient: return "a TLS client"
+    }
+  }
 }
 
 /// The certificate profiles `ChainCrypto` issues.
@@ -110,12 +118,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
   /// Reads a PEM certificate file.
   public convenience init(contentsOfFile path: String) throws {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw CryptoError.fileSystem(path: path, operation: "read", reason: error.localizedDescription)
-    }
+    let text = String(decoding: try KeyFile.readPublic(at: path), as: UTF8.self)
     do {
       try self.init(pemRepresentation: text)
     } catch CryptoError.invalidEncoding(_, let detail) {

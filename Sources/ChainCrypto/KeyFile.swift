@@ -55,6 +55,26 @@ public enum KeyFile {
     return buffer
   }
 
+  /// Reads a public file (a certificate), up to 1 MiB.
+  static func readPublic(at path: String) throws -> Data {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw systemError(path, "open") }
+    defer { close(fd) }
+    var data = Data()
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = read(fd, &chunk, chunk.count)
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw systemError(path, "read") }
+      if n == 0 { break }
+      data.append(contentsOf: chunk[0..<n])
+      guard data.count <= 1 << 20 else {
+        throw CryptoError.invalidEncoding(what: "certificate file \(path)", detail: "it is larger than 1 MiB")
+      }
+    }
+    return data
+  }
+
   /// Reads a PEM private key of any type OpenSSL knows.
   static func readPrivateKey(at path: String) throws -> PKey {
     let contents = try readSecret(at: path)
