@@ -75,6 +75,42 @@ public enum AES256GCM {
     return plaintext
   }
 
+  /// A key prepared once for many messages: the AES key schedule and the GHASH tables are computed
+  /// when the context is made, and each `seal` or `open` only sets its nonce. For a record's data key
+  /// sealing chunk after chunk this saves about a microsecond per message, which matters for small
+  /// messages. Non-copyable: use one per thread or task.
+  public struct KeyedContext: ~Copyable, @unchecked Sendable {
+    // @unchecked: uniquely owned (non-copyable); only mutating members touch the contexts.
+    private let sealer: CipherContext
+    private let opener: CipherContext
+
+    /// Prepares `key` for sealing and opening.
+    public init(key: SymmetricKey) throws {
+      let sealer = try CipherContext(encrypt: true, key: key)
+      let opener = try CipherContext(encrypt: false, key: key)
+      self.sealer = sealer
+      self.opener = opener
+    }
+
+    /// Like `AES256GCM.seal`.
+    public mutating func seal(
+      _ plaintext: Data, nonce: Data? = nil, authenticating associatedData: Data = Data()
+    ) throws -> SealedBox {
+      let nonce = try nonce ?? SecureRandom.bytes(count: nonceByteCount)
+      try sealer.start(nonce: nonce, associatedData: associatedData)
+      let ciphertext = try sealer.update(plaintext)
+      return try SealedBox(nonce: nonce, ciphertext: ciphertext, tag: sealer.finishEncryption())
+    }
+
+    /// Like `AES256GCM.open`.
+    public mutating func open(_ box: SealedBox, authenticating associatedData: Data = Data()) throws -> Data {
+      try opener.start(nonce: box.nonce, associatedData: associatedData)
+      let plaintext = try opener.update(box.ciphertext)
+      try opener.finishDecryption(tag: box.tag)
+      return plaintext
+    }
+  }
+
   /// Streaming encryption: `update` any number of times (for example once per 1 MiB chunk), then
   /// `finalize` for the tag. Non-copyable: one cipher state has one owner.
   public struct Encryptor: ~Copyable, @unchecked Sendable {
@@ -128,25 +164,39 @@ final class CipherContext {
   let pointer: OpaquePointer
   let encrypt: Bool
 
-  init(encrypt: Bool, key: SymmetricKey, nonce: Data, associatedData: Data) throws {
+  convenience init(encrypt: Bool, key: SymmetricKey, nonce: Data, associatedData: Data) throws {
+    try self.init(encrypt: encrypt, key: key)
+    try start(nonce: nonce, associatedData: associatedData)
+  }
+
+  /// A context with the key schedule set up and no nonce yet.
+  init(encrypt: Bool, key: SymmetricKey) throws {
     guard key.byteCount == AES256GCM.keyByteCount else {
       throw CryptoError.invalidLength(what: "an AES-256 key", expected: AES256GCM.keyByteCount, actual: key.byteCount)
-    }
-    guard nonce.count == AES256GCM.nonceByteCount else {
-      throw CryptoError.invalidLength(what: "an AES-GCM nonce", expected: AES256GCM.nonceByteCount, actual: nonce.count)
     }
     OpenSSLErrors.clear()
     pointer = try checkNotNull("creating a cipher context", EVP_CIPHER_CTX_new())
     self.encrypt = encrypt
     // The default GCM IV length is 12 bytes, so no EVP_CTRL_GCM_SET_IVLEN is needed.
     let result = key.withUnsafeBytes { keyBytes in
-      nonce.withUnsafeBytes { nonceBytes in
-        EVP_CipherInit_ex2(
-          pointer, Algorithms.aes256GCM, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-          nonceBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0, nil)
-      }
+      EVP_CipherInit_ex2(
+        pointer, Algorithms.aes256GCM, keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), nil,
+        encrypt ? 1 : 0, nil)
     }
     try check("starting AES-256-GCM", result)
+  }
+
+  /// Starts a message: sets the nonce (keeping the key schedule) and authenticates the associated data.
+  func start(nonce: Data, associatedData: Data) throws {
+    guard nonce.count == AES256GCM.nonceByteCount else {
+      throw CryptoError.invalidLength(what: "an AES-GCM nonce", expected: AES256GCM.nonceByteCount, actual: nonce.count)
+    }
+    OpenSSLErrors.clear()
+    let result = nonce.withUnsafeBytes { nonceBytes in
+      EVP_CipherInit_ex2(
+        pointer, nil, nil, nonceBytes.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypt ? 1 : 0, nil)
+    }
+    try check("setting the AES-GCM nonce", result)
     if !associatedData.isEmpty {
       var outLength: Int32 = 0
       let aadResult = associatedData.withUnsafeBytes { aad in
@@ -165,7 +215,7 @@ final class CipherContext {
   func update(_ input: Data) throws -> Data {
     guard !input.isEmpty else { return Data() }
     OpenSSLErrors.clear()
-    let output = UnsafeMutableRawPointer.allocate(byteCount: input.count, alignment: 16)
+    guard let output = malloc(input.count) else { fatalError("out of memory") }
     var written = 0
     var failed = false
     input.withUnsafeBytes { source in
@@ -186,10 +236,10 @@ final class CipherContext {
       }
     }
     if failed {
-      output.deallocate()
+      free(output)
       throw OpenSSLErrors.error(encrypt ? "encrypting with AES-256-GCM" : "decrypting with AES-256-GCM")
     }
-    return Data(bytesNoCopy: output, count: written, deallocator: .custom { pointer, _ in pointer.deallocate() })
+    return Data(bytesNoCopy: output, count: written, deallocator: .free)
   }
 
   func finishEncryption() throws -> Data {

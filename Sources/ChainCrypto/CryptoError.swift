@@ -63,9 +63,13 @@ public enum CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
 /// error message (OpenSSL's own advice, and what the TLS layer relies on when it reads
 /// `SSL_get_error`).
 enum OpenSSLErrors {
-  /// Empties the calling thread's error queue.
+  /// Empties the calling thread's error queue. (Peeking first is much cheaper than clearing an
+  /// already empty queue, which walks all of its slots: this runs before every OpenSSL call whose
+  /// result is inspected, including the per-message calls of AES-GCM.)
   @inline(__always)
-  static func clear() { ERR_clear_error() }
+  static func clear() {
+    if ERR_peek_error() != 0 { ERR_clear_error() }
+  }
 
   /// Removes every entry from the calling thread's queue and returns their reason strings joined with
   /// "; ", oldest first.

@@ -21,12 +21,17 @@ public enum Ed25519 {
     /// The matching public key.
     public let publicKey: PublicKey
 
+    /// A signing context set up once for this key; each signature starts from a copy of it, which
+    /// skips OpenSSL's per-call algorithm lookup (see `signature(for:)`).
+    let template: DigestContext
+
     init(key: PKey) throws {
       guard key.isA("ED25519") else {
         throw CryptoError.unsupportedKey("expected an Ed25519 private key, found \(key.typeDescription)")
       }
       self.key = key
       self.publicKey = try PublicKey(rawRepresentation: key.rawPublicKey())
+      self.template = try DigestContext(signingWith: key)
     }
 
     /// A new random key.
@@ -83,7 +88,7 @@ public enum Ed25519 {
       OpenSSLErrors.clear()
       let context = try checkNotNull("creating a signing context", EVP_MD_CTX_new())
       defer { EVP_MD_CTX_free(context) }
-      try check("starting an Ed25519 signature", EVP_DigestSignInit_ex(context, nil, nil, nil, nil, key.pointer, nil))
+      try check("starting an Ed25519 signature", EVP_MD_CTX_copy_ex(context, template.pointer))
       var signature = Data(count: Ed25519.signatureByteCount)
       var length = Ed25519.signatureByteCount
       let result = signature.withUnsafeMutableBytes { out in
@@ -226,6 +231,26 @@ extension Ed25519.BatchItem {
       return publicKey.isValidSignature(signature, domain: domain, message: message)
     }
     return publicKey.isValidSignature(signature, for: message)
+  }
+}
+
+/// An EVP_MD_CTX owned by a Swift object. A template context is only ever read (copied from), which
+/// OpenSSL allows from several threads at once: `EVP_MD_CTX_copy_ex` takes its source as const and
+/// duplicates the key reference with an atomic reference count.
+final class DigestContext: @unchecked Sendable {
+  let pointer: OpaquePointer
+
+  init(signingWith key: PKey) throws {
+    OpenSSLErrors.clear()
+    pointer = try checkNotNull("creating a signing context", EVP_MD_CTX_new())
+    guard EVP_DigestSignInit_ex(pointer, nil, nil, nil, nil, key.pointer, nil) == 1 else {
+      EVP_MD_CTX_free(pointer)
+      throw OpenSSLErrors.error("starting an Ed25519 signature")
+    }
+  }
+
+  deinit {
+    EVP_MD_CTX_free(pointer)
   }
 }
 

@@ -82,6 +82,35 @@ struct SymmetricTests {
     #expect(throws: CryptoError.self) { try AES256GCM.SealedBox(combined: Data(count: 27)) }
   }
 
+  @Test("AES-GCM: a keyed context seals and opens many messages like the one-shot functions")
+  func keyedContext() throws {
+    let key = SymmetricKey(data: KnownAnswerTests.gcmKey)
+    var context = try AES256GCM.KeyedContext(key: key)
+    // Test case 16 twice in a row, then other messages, alternating seal and open.
+    for _ in 0..<2 {
+      let box = try context.seal(
+        KnownAnswerTests.gcmPlaintext.prefix(60), nonce: KnownAnswerTests.gcmNonce,
+        authenticating: hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"))
+      #expect(box.ciphertext == KnownAnswerTests.gcmCiphertext.prefix(60))
+      #expect(box.tag.hex == "76fc6ece0f4e1768cddf8853bb2d551b")
+      let opened = try context.open(box, authenticating: hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"))
+      #expect(opened == KnownAnswerTests.gcmPlaintext.prefix(60))
+    }
+    for length in [0, 1, 15, 16, 17, 1000, 16384] {
+      let plaintext = try SecureRandom.bytes(count: length)
+      let aad = try SecureRandom.bytes(count: length % 7)
+      let box = try context.seal(plaintext, authenticating: aad)
+      #expect(try AES256GCM.open(box, using: key, authenticating: aad) == plaintext)
+      let other = try AES256GCM.seal(plaintext, using: key, authenticating: aad)
+      #expect(try context.open(other, authenticating: aad) == plaintext)
+      var bad = other
+      bad.tag[3] ^= 4
+      #expect(throws: CryptoError.authenticationFailed) { try context.open(bad, authenticating: aad) }
+      // The context still works after a failure.
+      #expect(try context.open(other, authenticating: aad) == plaintext)
+    }
+  }
+
   @Test("HKDF: output lengths and limits")
   func hkdf() throws {
     let ikm = SymmetricKey(data: Data(repeating: 7, count: 32))
