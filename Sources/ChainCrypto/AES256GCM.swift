@@ -20,10 +20,12 @@ public enum AES256GCM {
 
     public init(nonce: Data, ciphertext: Data, tag: Data) throws {
       guard nonce.count == AES256GCM.nonceByteCount else {
-        throw CryptoError.invalidLength(what: "an AES-GCM nonce", expected: AES256GCM.nonceByteCount, actual: nonce.count)
+        throw CryptoError.invalidLength(
+          what: "an AES-GCM nonce", expected: AES256GCM.nonceByteCount, actual: nonce.count)
       }
       guard tag.count == AES256GCM.tagByteCount else {
-        throw CryptoError.invalidLength(what: "an AES-GCM tag", expected: AES256GCM.tagByteCount, actual: tag.count)
+        throw CryptoError.invalidLength(
+          what: "an AES-GCM tag", expected: AES256GCM.tagByteCount, actual: tag.count)
       }
       self.nonce = nonce
       self.ciphertext = ciphertext
@@ -43,19 +45,22 @@ public enum AES256GCM {
     public init(combined: Data) throws {
       let overhead = AES256GCM.nonceByteCount + AES256GCM.tagByteCount
       guard combined.count >= overhead else {
-        throw CryptoError.invalidLength(what: "a sealed AES-GCM message (at least)", expected: overhead, actual: combined.count)
+        throw CryptoError.invalidLength(
+          what: "a sealed AES-GCM message (at least)", expected: overhead, actual: combined.count)
       }
       let start = combined.startIndex
       try self.init(
         nonce: combined[start..<start + AES256GCM.nonceByteCount],
-        ciphertext: combined[(start + AES256GCM.nonceByteCount)..<(combined.endIndex - AES256GCM.tagByteCount)],
+        ciphertext: combined[
+          (start + AES256GCM.nonceByteCount)..<(combined.endIndex - AES256GCM.tagByteCount)],
         tag: combined[(combined.endIndex - AES256GCM.tagByteCount)...])
     }
   }
 
   /// Encrypts and authenticates `plaintext`, and authenticates `associatedData`.
   public static func seal(
-    _ plaintext: Data, using key: SymmetricKey, nonce: Data? = nil, authenticating associatedData: Data = Data()
+    _ plaintext: Data, using key: SymmetricKey, nonce: Data? = nil,
+    authenticating associatedData: Data = Data()
   ) throws -> SealedBox {
     let nonce = try nonce ?? SecureRandom.bytes(count: nonceByteCount)
     var encryptor = try Encryptor(key: key, nonce: nonce, authenticating: associatedData)
@@ -172,7 +177,8 @@ final class CipherContext {
   /// A context with the key schedule set up and no nonce yet.
   init(encrypt: Bool, key: SymmetricKey) throws {
     guard key.byteCount == AES256GCM.keyByteCount else {
-      throw CryptoError.invalidLength(what: "an AES-256 key", expected: AES256GCM.keyByteCount, actual: key.byteCount)
+      throw CryptoError.invalidLength(
+        what: "an AES-256 key", expected: AES256GCM.keyByteCount, actual: key.byteCount)
     }
     OpenSSLErrors.clear()
     pointer = try checkNotNull("creating a cipher context", EVP_CIPHER_CTX_new())
@@ -189,7 +195,8 @@ final class CipherContext {
   /// Starts a message: sets the nonce (keeping the key schedule) and authenticates the associated data.
   func start(nonce: Data, associatedData: Data) throws {
     guard nonce.count == AES256GCM.nonceByteCount else {
-      throw CryptoError.invalidLength(what: "an AES-GCM nonce", expected: AES256GCM.nonceByteCount, actual: nonce.count)
+      throw CryptoError.invalidLength(
+        what: "an AES-GCM nonce", expected: AES256GCM.nonceByteCount, actual: nonce.count)
     }
     OpenSSLErrors.clear()
     let result = nonce.withUnsafeBytes { nonceBytes in
@@ -200,7 +207,8 @@ final class CipherContext {
     if !associatedData.isEmpty {
       var outLength: Int32 = 0
       let aadResult = associatedData.withUnsafeBytes { aad in
-        EVP_CipherUpdate(pointer, nil, &outLength, aad.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(aad.count))
+        EVP_CipherUpdate(
+          pointer, nil, &outLength, aad.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(aad.count))
       }
       try check("authenticating AES-GCM associated data", aadResult)
     }
@@ -257,7 +265,8 @@ final class CipherContext {
 
   func finishDecryption(tag: Data) throws {
     guard tag.count == AES256GCM.tagByteCount else {
-      throw CryptoError.invalidLength(what: "an AES-GCM tag", expected: AES256GCM.tagByteCount, actual: tag.count)
+      throw CryptoError.invalidLength(
+        what: "an AES-GCM tag", expected: AES256GCM.tagByteCount, actual: tag.count)
     }
     OpenSSLErrors.clear()
     var tagBytes = [UInt8](tag)

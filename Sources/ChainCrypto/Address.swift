@@ -19,7 +19,8 @@ public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible, 
   /// An address from its 20 bytes.
   public init(rawRepresentation: Data) throws {
     guard rawRepresentation.count == Address.byteCount else {
-      throw CryptoError.invalidLength(what: "an address", expected: Address.byteCount, actual: rawRepresentation.count)
+      throw CryptoError.invalidLength(
+        what: "an address", expected: Address.byteCount, actual: rawRepresentation.count)
     }
     self.rawRepresentation = Data(rawRepresentation)
   }
@@ -29,12 +30,14 @@ public struct Address: Hashable, Comparable, Sendable, CustomStringConvertible, 
   public init(hex: String) throws {
     let utf8 = Array(hex.utf8)
     if utf8.starts(with: Array("0x".utf8)) || utf8.starts(with: Array("0X".utf8)) {
-      throw CryptoError.invalidEncoding(what: "address \"\(hex)\"", detail: "remove the 0x prefix: an address is 40 hex digits")
+      throw CryptoError.invalidEncoding(
+        what: "address \"\(hex)\"", detail: "remove the 0x prefix: an address is 40 hex digits")
     }
     if let position = utf8.firstIndex(where: { hexValue($0) == nil }) {
       let character = hex[hex.utf8.index(hex.utf8.startIndex, offsetBy: position)]
       throw CryptoError.invalidEncoding(
-        what: "address \"\(hex)\"", detail: "character \"\(character)\" at position \(position + 1) is not a hex digit")
+        what: "address \"\(hex)\"",
+        detail: "character \"\(character)\" at position \(position + 1) is not a hex digit")
     }
     guard utf8.count == Address.byteCount * 2 else {
       throw CryptoError.invalidEncoding(

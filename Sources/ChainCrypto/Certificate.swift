@@ -103,7 +103,9 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
       var cursor = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
       let parsed = d2i_X509(nil, &cursor, buffer.count)
       // Trailing bytes after the certificate are an error, not something to ignore.
-      if let parsed, let cursor, cursor != buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + buffer.count {
+      if let parsed, let cursor,
+        cursor != buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + buffer.count
+      {
         X509_free(parsed)
         return nil
       }
@@ -111,7 +113,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     }
     guard let x509 else {
       let reason = OpenSSLErrors.drain()
-      throw CryptoError.invalidEncoding(what: "a DER certificate", detail: reason.isEmpty ? "trailing bytes" : reason)
+      throw CryptoError.invalidEncoding(
+        what: "a DER certificate", detail: reason.isEmpty ? "trailing bytes" : reason)
     }
     self.init(taking: x509)
   }
@@ -140,7 +143,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     // nothing at all was read.
     let reason = OpenSSLErrors.drain()
     if certificates.isEmpty {
-      throw CryptoError.invalidEncoding(what: "a PEM certificate", detail: reason.isEmpty ? "no CERTIFICATE block found" : reason)
+      throw CryptoError.invalidEncoding(
+        what: "a PEM certificate", detail: reason.isEmpty ? "no CERTIFICATE block found" : reason)
     }
     return certificates
   }
@@ -270,17 +274,20 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
   /// own key (it must be the address of that Ed25519 key).
   public func validatorID() throws -> Address {
     guard let uid = subjectUID else {
-      throw CertificateError(.missingValidatorID, "certificate \(subject) has no validator id (no UID in its subject)")
+      throw CertificateError(
+        .missingValidatorID, "certificate \(subject) has no validator id (no UID in its subject)")
     }
     let claimed: Address
     do {
       claimed = try Address(hex: uid)
     } catch {
-      throw CertificateError(.validatorIDMismatch, "certificate \(subject): the UID is not an address: \(error)")
+      throw CertificateError(
+        .validatorIDMismatch, "certificate \(subject): the UID is not an address: \(error)")
     }
     guard let key = try? publicKey, let ed25519 = key.ed25519 else {
       throw CertificateError(
-        .validatorIDMismatch, "certificate \(subject) names validator \(claimed) but its key is \(keyDescription), not Ed25519")
+        .validatorIDMismatch,
+        "certificate \(subject) names validator \(claimed) but its key is \(keyDescription), not Ed25519")
     }
     guard ed25519.address == claimed else {
       throw CertificateError(
@@ -298,7 +305,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     issuedBy authority: Certificate, at date: Date = Date(), purpose: CertificatePurpose = .any
   ) throws {
     guard authority.isCA else {
-      throw CertificateError(.invalidCA, "the pinned certificate \(authority.subject) is not a CA certificate")
+      throw CertificateError(
+        .invalidCA, "the pinned certificate \(authority.subject) is not a CA certificate")
     }
     OpenSSLErrors.clear()
     guard let store = X509_STORE_new(), let context = X509_STORE_CTX_new() else {
@@ -332,7 +340,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     switch code {
     case X509_V_ERR_CERT_NOT_YET_VALID:
       let start = depth == 0 ? notBefore : authority.notBefore
-      throw CertificateError(.notYetValid, "\(which) is not yet valid: valid from \(formatter.string(from: start))")
+      throw CertificateError(
+        .notYetValid, "\(which) is not yet valid: valid from \(formatter.string(from: start))")
     case X509_V_ERR_CERT_HAS_EXPIRED:
       let end = depth == 0 ? notAfter : authority.notAfter
       throw CertificateError(.expired, "\(which) expired at \(formatter.string(from: end))")
@@ -340,10 +349,13 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
       X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
       X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
       throw CertificateError(
-        .unknownIssuer, "certificate \(subject) was not issued by the pinned CA \(authority.subject) (issuer: \(issuer))")
+        .unknownIssuer,
+        "certificate \(subject) was not issued by the pinned CA \(authority.subject) (issuer: \(issuer))")
     case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE,
       X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-      throw CertificateError(.badSignature, "\(which) has a bad signature: its bytes were modified or it was not signed by \(authority.subject)")
+      throw CertificateError(
+        .badSignature,
+        "\(which) has a bad signature: its bytes were modified or it was not signed by \(authority.subject)")
     case X509_V_ERR_INVALID_CA, X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
       throw CertificateError(.invalidCA, "\(which): \(text)")
     case X509_V_ERR_INVALID_PURPOSE:
@@ -368,7 +380,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         _ = OpenSSLErrors.drain()
         continue
       }
-      result.append((short, String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)))
+      result.append(
+        (short, String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)))
       sehc_OPENSSL_free(utf8)
     }
     return result

@@ -34,10 +34,12 @@ public struct CertificateAuthority: Sendable {
   /// a CA certificate.
   public init(certificate: Certificate, key: CertificateKey) throws {
     guard certificate.isCA else {
-      throw CryptoError.certificate(CertificateError(.invalidCA, "\(certificate.subject) is not a CA certificate"))
+      throw CryptoError.certificate(
+        CertificateError(.invalidCA, "\(certificate.subject) is not a CA certificate"))
     }
     guard let certified = try? certificate.publicKey, certified.key.hasSamePublicKey(as: key.key) else {
-      throw CryptoError.certificate(CertificateError(.invalidCA, "the CA key does not match the CA certificate \(certificate.subject)"))
+      throw CryptoError.certificate(
+        CertificateError(.invalidCA, "the CA key does not match the CA certificate \(certificate.subject)"))
     }
     self.certificate = certificate
     self.key = key
@@ -46,17 +48,22 @@ public struct CertificateAuthority: Sendable {
   /// Loads `DIR/ca.pem` and `DIR/ca.key` (the key file must be mode 0600).
   public init(directory: String) throws {
     let (certificatePath, keyPath) = CertificateAuthority.paths(in: directory)
-    try self.init(certificate: Certificate(contentsOfFile: certificatePath), key: CertificateKey(contentsOfFile: keyPath))
+    try self.init(
+      certificate: Certificate(contentsOfFile: certificatePath), key: CertificateKey(contentsOfFile: keyPath))
   }
 
   /// The file names of a CA directory: `ca.pem` and `ca.key`.
   public static func paths(in directory: String) -> (certificate: String, key: String) {
-    ((directory as NSString).appendingPathComponent("ca.pem"), (directory as NSString).appendingPathComponent("ca.key"))
+    (
+      (directory as NSString).appendingPathComponent("ca.pem"),
+      (directory as NSString).appendingPathComponent("ca.key")
+    )
   }
 
   /// Creates a new CA with a fresh Ed25519 key (or `key`), valid for `days` from `now`.
   public static func create(
-    name: String, organization: String? = nil, days: Int = 3650, key: Ed25519.PrivateKey? = nil, now: Date = Date()
+    name: String, organization: String? = nil, days: Int = 3650, key: Ed25519.PrivateKey? = nil,
+    now: Date = Date()
   ) throws -> CertificateAuthority {
     let signingKey = try key.map(CertificateKey.init) ?? CertificateKey(generating: .ed25519)
     var subject: [(Int32, String)] = []
@@ -94,7 +101,8 @@ public struct CertificateAuthority: Sendable {
     name: String, publicKey: SubjectPublicKey, days: Int = 365, now: Date = Date()
   ) throws -> Certificate {
     try issue(
-      name: name, publicKey: publicKey, days: days, now: now, extensions: leafExtensions(extendedKeyUsage: "clientAuth"))
+      name: name, publicKey: publicKey, days: days, now: now,
+      extensions: leafExtensions(extendedKeyUsage: "clientAuth"))
   }
 
   /// Writes `DIR/ca.pem` (0644) and `DIR/ca.key` (0600), creating DIR if needed. Refuses to replace
@@ -116,7 +124,8 @@ public struct CertificateAuthority: Sendable {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else {
-        throw CryptoError.fileSystem(path: directory, operation: "use", reason: "it exists and is not a directory")
+        throw CryptoError.fileSystem(
+          path: directory, operation: "use", reason: "it exists and is not a directory")
       }
       return
     }
@@ -134,7 +143,8 @@ public struct CertificateAuthority: Sendable {
     uidOverride: String? = nil
   ) throws -> Certificate {
     guard publicKey.algorithm != nil else {
-      throw CryptoError.unsupportedKey("certificates are issued for Ed25519 or ECDSA P-256 keys, not \(publicKey.typeDescription)")
+      throw CryptoError.unsupportedKey(
+        "certificates are issued for Ed25519 or ECDSA P-256 keys, not \(publicKey.typeDescription)")
     }
     var subject: [(Int32, String)] = [(NID_commonName, name)]
     if let uid = uidOverride ?? publicKey.ed25519?.address.hex {
@@ -192,7 +202,8 @@ public enum HostName: Sendable, Hashable, CustomStringConvertible {
     }
     let lower = text.lowercased()
     guard !lower.isEmpty, lower.utf8.count <= 253 else {
-      throw CryptoError.invalidParameter("host \"\(text)\" must be an IP address or a DNS name of 1 to 253 characters")
+      throw CryptoError.invalidParameter(
+        "host \"\(text)\" must be an IP address or a DNS name of 1 to 253 characters")
     }
     var labels = lower.split(separator: ".", omittingEmptySubsequences: false)
     if labels.first == "*" && labels.count > 2 { labels.removeFirst() }
@@ -202,7 +213,8 @@ public enum HostName: Sendable, Hashable, CustomStringConvertible {
         && label.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
       guard valid else {
         throw CryptoError.invalidParameter(
-          "host \"\(text)\" is neither an IP address nor a DNS name (labels of letters, digits and inner hyphens)")
+          "host \"\(text)\" is neither an IP address nor a DNS name (labels of letters, digits and inner hyphens)"
+        )
       }
     }
     self = .dns(lower)
@@ -230,15 +242,18 @@ struct CertificateBuilder {
   let notAfter: Date
   let extensions: [(Int32, String)]
 
-  init(subject: [(Int32, String)], publicKey: PKey, days: Int, now: Date, extensions: [(Int32, String)]) throws
+  init(subject: [(Int32, String)], publicKey: PKey, days: Int, now: Date, extensions: [(Int32, String)])
+    throws
   {
     guard (1...36500).contains(days) else {
       throw CryptoError.invalidParameter("a certificate's validity must be 1 to 36500 days, not \(days)")
     }
     for (_, value) in subject {
-      guard (1...64).contains(value.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+      guard (1...64).contains(value.count),
+        !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
       else {
-        throw CryptoError.invalidParameter("a certificate name must be 1 to 64 characters with no control characters: \"\(value)\"")
+        throw CryptoError.invalidParameter(
+          "a certificate name must be 1 to 64 characters with no control characters: \"\(value)\"")
       }
     }
     self.subject = subject
@@ -248,7 +263,10 @@ struct CertificateBuilder {
     self.extensions = extensions
   }
 
-  init(subject: [(Int32, String)], publicKey: PKey, notBefore: Date, notAfter: Date, extensions: [(Int32, String)]) {
+  init(
+    subject: [(Int32, String)], publicKey: PKey, notBefore: Date, notAfter: Date,
+    extensions: [(Int32, String)]
+  ) {
     self.subject = subject
     self.publicKey = publicKey
     self.notBefore = notBefore
@@ -272,7 +290,9 @@ struct CertificateBuilder {
         "adding \(String(cString: OBJ_nid2sn(nid))) to the subject",
         X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8, &bytes, Int32(bytes.count), -1, 0))
     }
-    try check("setting the issuer", X509_set_issuer_name(x509, issuer.map { X509_get_subject_name($0.pointer) } ?? name))
+    try check(
+      "setting the issuer",
+      X509_set_issuer_name(x509, issuer.map { X509_get_subject_name($0.pointer) } ?? name))
     try check("setting the public key", X509_set_pubkey(x509, publicKey.pointer))
     var context = X509V3_CTX()
     X509V3_set_ctx(&context, issuer?.pointer ?? x509, x509, nil, nil, 0)

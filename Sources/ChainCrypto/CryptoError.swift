@@ -40,7 +40,8 @@ public enum CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
     case .invalidParameter(let detail):
       return detail
     case .authenticationFailed:
-      return "authentication failed: the ciphertext, associated data, nonce or tag was modified, or the key is wrong"
+      return
+        "authentication failed: the ciphertext, associated data, nonce or tag was modified, or the key is wrong"
     case .unsupportedKey(let detail):
       return "unsupported key: \(detail)"
     case .insecureKeyFile(let path, let mode):

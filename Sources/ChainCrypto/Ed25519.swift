@@ -42,7 +42,8 @@ public enum Ed25519 {
     /// A key from its 32-byte seed (RFC 8032's "secret key").
     public convenience init(rawRepresentation seed: Data) throws {
       guard seed.count == Ed25519.privateKeyByteCount else {
-        throw CryptoError.invalidLength(what: "an Ed25519 private key", expected: Ed25519.privateKeyByteCount, actual: seed.count)
+        throw CryptoError.invalidLength(
+          what: "an Ed25519 private key", expected: Ed25519.privateKeyByteCount, actual: seed.count)
       }
       let key = try seed.withUnsafeBytes { buffer in try PKey.rawPrivate("ED25519", buffer) }
       try self.init(key: key)
@@ -51,7 +52,8 @@ public enum Ed25519 {
     /// A key from a PKCS#8 "PRIVATE KEY" PEM.
     public convenience init(pemRepresentation pem: String) throws {
       let buffer = SecureBuffer(copying: Data(pem.utf8))
-      try self.init(key: buffer.withBytes { try PKey.parsePrivateKeyPEM($0, what: "an Ed25519 private key PEM") })
+      try self.init(
+        key: buffer.withBytes { try PKey.parsePrivateKeyPEM($0, what: "an Ed25519 private key PEM") })
     }
 
     /// Loads a PEM private key file, refusing one that group or others can access (see `KeyFile`).
@@ -111,7 +113,8 @@ public enum Ed25519 {
     public init(rawRepresentation: Data) throws {
       guard rawRepresentation.count == Ed25519.publicKeyByteCount else {
         throw CryptoError.invalidLength(
-          what: "an Ed25519 public key", expected: Ed25519.publicKeyByteCount, actual: rawRepresentation.count)
+          what: "an Ed25519 public key", expected: Ed25519.publicKeyByteCount, actual: rawRepresentation.count
+        )
       }
       self.key = try PKey.rawPublic("ED25519", rawRepresentation)
       self.rawRepresentation = Data(rawRepresentation)

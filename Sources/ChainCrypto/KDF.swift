@@ -9,7 +9,8 @@ public enum HKDF {
     inputKeyMaterial: SymmetricKey, salt: Data = Data(), info: Data = Data(), outputByteCount: Int
   ) throws -> SymmetricKey {
     guard (1...(255 * SHA256.byteCount)).contains(outputByteCount) else {
-      throw CryptoError.invalidParameter("HKDF-SHA256 can derive 1 to \(255 * SHA256.byteCount) bytes, not \(outputByteCount)")
+      throw CryptoError.invalidParameter(
+        "HKDF-SHA256 can derive 1 to \(255 * SHA256.byteCount) bytes, not \(outputByteCount)")
     }
     let out = SecureBuffer(count: outputByteCount)
     try inputKeyMaterial.withUnsafeBytes { ikm in
@@ -32,7 +33,8 @@ public enum HKDF {
     inputKeyMaterial: Data, salt: Data = Data(), info: Data = Data(), outputByteCount: Int
   ) throws -> SymmetricKey {
     try deriveKey(
-      inputKeyMaterial: SymmetricKey(data: inputKeyMaterial), salt: salt, info: info, outputByteCount: outputByteCount)
+      inputKeyMaterial: SymmetricKey(data: inputKeyMaterial), salt: salt, info: info,
+      outputByteCount: outputByteCount)
   }
 }
 
@@ -66,7 +68,8 @@ final class ParameterList {
 
   /// An octet string; OpenSSL wants a non-NULL pointer even for zero bytes.
   func addOctets(_ name: String, _ bytes: UnsafeRawBufferPointer) {
-    let pointer = bytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) } ?? UnsafeMutableRawPointer(keep(""))
+    let pointer =
+      bytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) } ?? UnsafeMutableRawPointer(keep(""))
     params.append(OSSL_PARAM_construct_octet_string(keep(name), pointer, bytes.count))
   }
 
@@ -106,19 +109,25 @@ public enum Scrypt {
     password: Data, salt: Data, n: UInt64, r: UInt32, p: UInt32, outputByteCount: Int
   ) throws -> Data {
     let password = SecureBuffer(copying: password)
-    let out = try deriveKey(password: password, salt: salt, n: n, r: r, p: p, outputByteCount: outputByteCount)
+    let out = try deriveKey(
+      password: password, salt: salt, n: n, r: r, p: p, outputByteCount: outputByteCount)
     return out.data
   }
 
   static func deriveKey(
     password: SecureBuffer, salt: Data, n: UInt64, r: UInt32, p: UInt32, outputByteCount: Int
   ) throws -> SecureBuffer {
-    guard n > 1, n & (n - 1) == 0 else { throw CryptoError.invalidParameter("scrypt N must be a power of two greater than 1, not \(n)") }
+    guard n > 1, n & (n - 1) == 0 else {
+      throw CryptoError.invalidParameter("scrypt N must be a power of two greater than 1, not \(n)")
+    }
     guard r > 0, p > 0 else { throw CryptoError.invalidParameter("scrypt r and p must be positive") }
-    guard outputByteCount > 0 else { throw CryptoError.invalidParameter("scrypt must derive at least one byte") }
+    guard outputByteCount > 0 else {
+      throw CryptoError.invalidParameter("scrypt must derive at least one byte")
+    }
     let memory = 128 * n.multipliedReportingOverflow(by: UInt64(r)).partialValue + 128 * UInt64(r) * UInt64(p)
     guard n <= UInt64(1) << 40, memory <= maximumMemory else {
-      throw CryptoError.invalidParameter("scrypt N=\(n), r=\(r), p=\(p) needs more than \(maximumMemory >> 20) MiB of memory")
+      throw CryptoError.invalidParameter(
+        "scrypt N=\(n), r=\(r), p=\(p) needs more than \(maximumMemory >> 20) MiB of memory")
     }
     let out = SecureBuffer(count: outputByteCount)
     try password.withBytes { passwordBytes in
@@ -170,7 +179,8 @@ public enum PasswordHash {
 
     func validate() throws {
       guard (1...30).contains(logN), (1...64).contains(r), (1...64).contains(p) else {
-        throw CryptoError.invalidParameter("scrypt parameters \(self) are out of range (ln 1-30, r 1-64, p 1-64)")
+        throw CryptoError.invalidParameter(
+          "scrypt parameters \(self) are out of range (ln 1-30, r 1-64, p 1-64)")
       }
     }
   }
@@ -191,7 +201,8 @@ public enum PasswordHash {
   /// a well-formed scrypt hash string or asks for parameters beyond `Scrypt.maximumMemory`.
   public static func verify(password: String, against encoded: String) throws -> Bool {
     let parsed = try parse(encoded)
-    let digest = try derive(password: password, salt: parsed.salt, parameters: parsed.parameters, byteCount: parsed.hash.count)
+    let digest = try derive(
+      password: password, salt: parsed.salt, parameters: parsed.parameters, byteCount: parsed.hash.count)
     return parsed.hash.withUnsafeBytes { stored in digest.withBytes { constantTimeEquals($0, stored) } }
   }
 

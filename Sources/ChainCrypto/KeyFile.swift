@@ -38,7 +38,8 @@ public enum KeyFile {
       throw CryptoError.insecureKeyFile(path: path, mode: UInt32(info.st_mode))
     }
     guard info.st_size <= maximumSize else {
-      throw CryptoError.invalidEncoding(what: "key file \(path)", detail: "it is larger than \(maximumSize) bytes")
+      throw CryptoError.invalidEncoding(
+        what: "key file \(path)", detail: "it is larger than \(maximumSize) bytes")
     }
     let buffer = SecureBuffer(count: Int(info.st_size))
     var offset = 0
@@ -50,7 +51,8 @@ public enum KeyFile {
       offset += n
     }
     guard offset == buffer.count else {
-      throw CryptoError.fileSystem(path: path, operation: "read", reason: "the file changed while it was read")
+      throw CryptoError.fileSystem(
+        path: path, operation: "read", reason: "the file changed while it was read")
     }
     return buffer
   }
@@ -99,7 +101,9 @@ public enum KeyFile {
 
   /// Creates `path` with `mode` (exclusively), or, when `overwrite`, writes a new file beside it and
   /// renames it over the old one.
-  private static func write(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t, overwrite: Bool) throws {
+  private static func write(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t, overwrite: Bool)
+    throws
+  {
     if !overwrite {
       try writeNewFile(bytes, to: path, mode: mode)
       return
@@ -153,7 +157,8 @@ public final class CertificateKey: Sendable {
 
   init(key: PKey) throws {
     guard key.algorithm != nil else {
-      throw CryptoError.unsupportedKey("expected an Ed25519 or ECDSA P-256 private key, found \(key.typeDescription)")
+      throw CryptoError.unsupportedKey(
+        "expected an Ed25519 or ECDSA P-256 private key, found \(key.typeDescription)")
     }
     self.key = key
   }

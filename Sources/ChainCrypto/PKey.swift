@@ -21,7 +21,8 @@ final class PKey: @unchecked Sendable {
   /// Generates a key of `algorithm` ("ED25519", "X25519", or "EC" with `group`).
   static func generate(_ algorithm: String, group: String? = nil) throws -> PKey {
     OpenSSLErrors.clear()
-    let context = try checkNotNull("creating a \(algorithm) key context", EVP_PKEY_CTX_new_from_name(nil, algorithm, nil))
+    let context = try checkNotNull(
+      "creating a \(algorithm) key context", EVP_PKEY_CTX_new_from_name(nil, algorithm, nil))
     defer { EVP_PKEY_CTX_free(context) }
     try check("starting \(algorithm) key generation", EVP_PKEY_keygen_init(context))
     if let group {
@@ -151,9 +152,10 @@ final class PKey: @unchecked Sendable {
     }
     let bio = try checkNotNull("creating a memory BIO", BIO_new_mem_buf(pem.baseAddress, Int32(pem.count)))
     defer { BIO_free(bio) }
-    let noPassphrase: @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = {
-      _, _, _, _ in 0
-    }
+    let noPassphrase:
+      @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = {
+        _, _, _, _ in 0
+      }
     guard let key = PEM_read_bio_PrivateKey(bio, nil, noPassphrase, nil) else {
       let reason = OpenSSLErrors.drain()
       throw CryptoError.invalidEncoding(what: what, detail: "not an unencrypted PEM private key (\(reason))")

@@ -19,7 +19,8 @@ public struct SHA256Digest: Hashable, Comparable, Sendable, CustomStringConverti
   /// A digest from its 32 bytes.
   public init(data: Data) throws {
     guard data.count == SHA256.byteCount else {
-      throw CryptoError.invalidLength(what: "a SHA-256 digest", expected: SHA256.byteCount, actual: data.count)
+      throw CryptoError.invalidLength(
+        what: "a SHA-256 digest", expected: SHA256.byteCount, actual: data.count)
     }
     self.data = data
   }

@@ -22,8 +22,10 @@ public struct SigningDomain: Hashable, Sendable, CustomStringConvertible {
 
   /// A domain from its string: printable ASCII, 1 to 64 characters.
   public init(_ rawValue: String) throws {
-    guard (1...64).contains(rawValue.utf8.count), rawValue.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-      throw CryptoError.invalidParameter("a signing domain must be 1 to 64 printable ASCII characters, got \"\(rawValue)\"")
+    guard (1...64).contains(rawValue.utf8.count), rawValue.utf8.allSatisfy({ (0x21...0x7e).contains($0) })
+    else {
+      throw CryptoError.invalidParameter(
+        "a signing domain must be 1 to 64 printable ASCII characters, got \"\(rawValue)\"")
     }
     self.rawValue = rawValue
     self.bytes = Data(rawValue.utf8)

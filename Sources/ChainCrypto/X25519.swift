@@ -14,7 +14,9 @@ public enum X25519 {
     public let publicKey: PublicKey
 
     init(key: PKey) throws {
-      guard key.isA("X25519") else { throw CryptoError.unsupportedKey("expected an X25519 key, found \(key.typeDescription)") }
+      guard key.isA("X25519") else {
+        throw CryptoError.unsupportedKey("expected an X25519 key, found \(key.typeDescription)")
+      }
       self.key = key
       self.publicKey = try PublicKey(rawRepresentation: key.rawPublicKey())
     }
@@ -27,7 +29,8 @@ public enum X25519 {
     /// A key from its 32-byte scalar (clamped by X25519 itself, as RFC 7748 says).
     public convenience init(rawRepresentation: Data) throws {
       guard rawRepresentation.count == X25519.keyByteCount else {
-        throw CryptoError.invalidLength(what: "an X25519 private key", expected: X25519.keyByteCount, actual: rawRepresentation.count)
+        throw CryptoError.invalidLength(
+          what: "an X25519 private key", expected: X25519.keyByteCount, actual: rawRepresentation.count)
       }
       let key = try rawRepresentation.withUnsafeBytes { buffer in
         try PKey.rawPrivate("X25519", buffer)
@@ -44,7 +47,8 @@ public enum X25519 {
     /// which OpenSSL refuses.
     public func sharedSecret(with peer: PublicKey) throws -> SymmetricKey {
       OpenSSLErrors.clear()
-      let context = try checkNotNull("creating an X25519 context", EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil))
+      let context = try checkNotNull(
+        "creating an X25519 context", EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil))
       defer { EVP_PKEY_CTX_free(context) }
       try check("starting X25519 key agreement", EVP_PKEY_derive_init(context))
       try check("setting the X25519 peer key", EVP_PKEY_derive_set_peer_ex(context, peer.key.pointer, 1))
@@ -52,7 +56,8 @@ public enum X25519 {
       var length = X25519.keyByteCount
       try check("deriving the X25519 shared secret", EVP_PKEY_derive(context, secret.pointer, &length))
       guard length == X25519.keyByteCount else {
-        throw CryptoError.invalidLength(what: "an X25519 shared secret", expected: X25519.keyByteCount, actual: length)
+        throw CryptoError.invalidLength(
+          what: "an X25519 shared secret", expected: X25519.keyByteCount, actual: length)
       }
       return SymmetricKey(storage: secret)
     }
@@ -67,13 +72,16 @@ public enum X25519 {
     /// A key from its 32 raw bytes.
     public init(rawRepresentation: Data) throws {
       guard rawRepresentation.count == X25519.keyByteCount else {
-        throw CryptoError.invalidLength(what: "an X25519 public key", expected: X25519.keyByteCount, actual: rawRepresentation.count)
+        throw CryptoError.invalidLength(
+          what: "an X25519 public key", expected: X25519.keyByteCount, actual: rawRepresentation.count)
       }
       key = try PKey.rawPublic("X25519", rawRepresentation)
       self.rawRepresentation = Data(rawRepresentation)
     }
 
-    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.rawRepresentation == rhs.rawRepresentation }
+    public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool {
+      lhs.rawRepresentation == rhs.rawRepresentation
+    }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
   }
 }

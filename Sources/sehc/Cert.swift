@@ -37,7 +37,8 @@ struct Cert: ParsableCommand {
     @Flag(help: "What to issue.")
     var kind: Kind
 
-    @Option(help: "The certificate's name: its CN and the output file names (letters, digits, '.', '_', '-').")
+    @Option(
+      help: "The certificate's name: its CN and the output file names (letters, digits, '.', '_', '-').")
     var name: String
 
     @Option(
@@ -51,7 +52,8 @@ struct Cert: ParsableCommand {
     @Option(help: ArgumentHelp("The key type of a new key: ed25519 or p256.", valueName: "type"))
     var keyType: KeyAlgorithm?
 
-    @Option(help: ArgumentHelp("Certify this existing private key instead of making a new one.", valueName: "file"))
+    @Option(
+      help: ArgumentHelp("Certify this existing private key instead of making a new one.", valueName: "file"))
     var key: String?
 
     @Option(help: "Days the certificate is valid.")
@@ -77,7 +79,8 @@ struct Cert: ParsableCommand {
     func run() throws {
       let caFiles = CertificateAuthority.paths(in: ca)
       guard FileManager.default.fileExists(atPath: caFiles.certificate) else {
-        throw CommandLineError("no CA in \(ca) (\(caFiles.certificate) not found); create one with: sehc ca init --dir \(ca)")
+        throw CommandLineError(
+          "no CA in \(ca) (\(caFiles.certificate) not found); create one with: sehc ca init --dir \(ca)")
       }
       let authority = try CertificateAuthority(directory: ca)
       let certificatePath = (out as NSString).appendingPathComponent("\(name).pem")
@@ -94,7 +97,8 @@ struct Cert: ParsableCommand {
         certificate = try authority.issueNodeCertificate(
           name: name, publicKey: subjectKey.publicKey, hosts: hosts, days: days)
       case .client:
-        certificate = try authority.issueClientCertificate(name: name, publicKey: subjectKey.publicKey, days: days)
+        certificate = try authority.issueClientCertificate(
+          name: name, publicKey: subjectKey.publicKey, days: days)
       }
       try CertificateAuthority.makeDirectory(out)
       if !force && FileManager.default.fileExists(atPath: certificatePath) {
@@ -104,7 +108,8 @@ struct Cert: ParsableCommand {
         try subjectKey.write(toFile: keyPath, overwrite: force)
       }
       try certificate.write(toFile: certificatePath, overwrite: force)
-      print("wrote \(certificatePath)" + (self.key == nil ? " and \(keyPath)" : " (for the key in \(self.key!))"))
+      print(
+        "wrote \(certificatePath)" + (self.key == nil ? " and \(keyPath)" : " (for the key in \(self.key!))"))
       var summary = "\(kind.rawValue) certificate \(certificate.subject), \(subjectKey.algorithm.displayName)"
       summary += ", valid until \(displayDate(certificate.notAfter))"
       print(summary)
@@ -162,7 +167,8 @@ struct Cert: ParsableCommand {
   /// `sehc cert verify`.
   struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Check a certificate against the pinned CA (DIR/ca.pem): chain, signature, validity, purpose.")
+      abstract: "Check a certificate against the pinned CA (DIR/ca.pem): chain, signature, validity, purpose."
+    )
 
     @Option(help: ArgumentHelp("The CA directory, or the CA certificate file.", valueName: "dir"))
     var ca: String
@@ -261,7 +267,8 @@ struct CertificateSummary: Encodable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case subject, issuer, commonName, profile, validatorId, validatorIdProblem, keyType, dnsNames, ipAddresses,
+    case subject, issuer, commonName, profile, validatorId, validatorIdProblem, keyType, dnsNames,
+      ipAddresses,
       notBefore, notAfter, serial, fingerprintSha256, isCA
   }
 }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite("X.509: consortium CA, node and client certificates")
 struct CertificateTests {
-  static let ca = try! CertificateAuthority.create(name: "SeHealthChain Test CA", organization: "Test Consortium")
+  static let ca = try! CertificateAuthority.create(
+    name: "SeHealthChain Test CA", organization: "Test Consortium")
 
   func reason(_ body: () throws -> Void) -> CertificateError.Reason? {
     do {
@@ -59,8 +60,11 @@ struct CertificateTests {
     let fromDER = try Certificate(derRepresentation: certificate.derRepresentation)
     #expect(fromDER == certificate)
     #expect(fromDER.fingerprint == SHA256.hash(certificate.derRepresentation))
-    #expect(throws: CryptoError.self) { try Certificate(derRepresentation: certificate.derRepresentation + Data([0])) }
-    let bundle = try Certificate.all(pemRepresentation: certificate.pemRepresentation + Self.ca.certificate.pemRepresentation)
+    #expect(throws: CryptoError.self) {
+      try Certificate(derRepresentation: certificate.derRepresentation + Data([0]))
+    }
+    let bundle = try Certificate.all(
+      pemRepresentation: certificate.pemRepresentation + Self.ca.certificate.pemRepresentation)
     #expect(bundle == [certificate, Self.ca.certificate])
   }
 
@@ -73,7 +77,9 @@ struct CertificateTests {
       #expect(certificate.dnsNames.isEmpty)
       #expect(certificate.keyDescription == algorithm.displayName)
       try certificate.verify(issuedBy: Self.ca.certificate, purpose: .tlsClient)
-      #expect(reason { try certificate.verify(issuedBy: Self.ca.certificate, purpose: .tlsServer) } == .wrongPurpose)
+      #expect(
+        reason { try certificate.verify(issuedBy: Self.ca.certificate, purpose: .tlsServer) } == .wrongPurpose
+      )
       switch algorithm {
       case .ed25519:
         #expect(try certificate.validatorID() == key.ed25519!.address)
@@ -87,7 +93,8 @@ struct CertificateTests {
   @Test("a P-256 node certificate has no validator id")
   func p256Node() throws {
     let key = try CertificateKey(generating: .p256)
-    let certificate = try Self.ca.issueNodeCertificate(name: "gateway", publicKey: key.publicKey, hosts: ["localhost"])
+    let certificate = try Self.ca.issueNodeCertificate(
+      name: "gateway", publicKey: key.publicKey, hosts: ["localhost"])
     #expect(certificate.profile == .node)
     #expect(certificate.subjectUID == nil)
     try certificate.verify(issuedBy: Self.ca.certificate, purpose: .tlsServer)
@@ -100,7 +107,8 @@ struct CertificateTests {
       try CertificateAuthority.create(name: "Rogue CA"),
       try CertificateAuthority.create(name: "SeHealthChain Test CA", organization: "Test Consortium"),
     ] {
-      let certificate = try other.issueNodeCertificate(name: "node-1", publicKey: SubjectPublicKey(key.publicKey))
+      let certificate = try other.issueNodeCertificate(
+        name: "node-1", publicKey: SubjectPublicKey(key.publicKey))
       #expect(reason { try certificate.verify(issuedBy: Self.ca.certificate) } == .unknownIssuer)
       #expect(reason { try other.certificate.verify(issuedBy: Self.ca.certificate) } == .unknownIssuer)
     }
@@ -110,8 +118,13 @@ struct CertificateTests {
   func validity() throws {
     let key = SubjectPublicKey(try Ed25519.PrivateKey().publicKey)
     let certificate = try Self.ca.issueNodeCertificate(name: "node-1", publicKey: key, days: 30)
-    #expect(reason { try certificate.verify(issuedBy: Self.ca.certificate, at: Date().addingTimeInterval(31 * 86400)) } == .expired)
-    #expect(reason { try certificate.verify(issuedBy: Self.ca.certificate, at: Date().addingTimeInterval(-3600)) } == .notYetValid)
+    #expect(
+      reason {
+        try certificate.verify(issuedBy: Self.ca.certificate, at: Date().addingTimeInterval(31 * 86400))
+      } == .expired)
+    #expect(
+      reason { try certificate.verify(issuedBy: Self.ca.certificate, at: Date().addingTimeInterval(-3600)) }
+        == .notYetValid)
     let old = try Self.ca.issueNodeCertificate(
       name: "old", publicKey: key, days: 1, now: Date().addingTimeInterval(-10 * 86400))
     do {
@@ -126,15 +139,18 @@ struct CertificateTests {
       name: "future", publicKey: key, days: 10, now: Date().addingTimeInterval(86400))
     #expect(reason { try future.verify(issuedBy: Self.ca.certificate) } == .notYetValid)
     // An expired CA makes its certificates invalid too.
-    let oldCA = try CertificateAuthority.create(name: "Old CA", days: 1, now: Date().addingTimeInterval(-5 * 86400))
-    let leaf = try oldCA.issueNodeCertificate(name: "n", publicKey: key, days: 30, now: Date().addingTimeInterval(-5 * 86400))
+    let oldCA = try CertificateAuthority.create(
+      name: "Old CA", days: 1, now: Date().addingTimeInterval(-5 * 86400))
+    let leaf = try oldCA.issueNodeCertificate(
+      name: "n", publicKey: key, days: 30, now: Date().addingTimeInterval(-5 * 86400))
     #expect(reason { try leaf.verify(issuedBy: oldCA.certificate) } == .expired)
   }
 
   @Test("a certificate whose bytes were modified is refused")
   func modified() throws {
     let certificate = try Self.ca.issueNodeCertificate(
-      name: "node-1", publicKey: SubjectPublicKey(Ed25519.PrivateKey().publicKey), hosts: ["node-1.example.org"])
+      name: "node-1", publicKey: SubjectPublicKey(Ed25519.PrivateKey().publicKey),
+      hosts: ["node-1.example.org"])
     var der = certificate.derRepresentation
     // Change the name inside the signed part: node-1 -> node-2.
     let range = der.range(of: Data("node-1".utf8))!
@@ -145,12 +161,16 @@ struct CertificateTests {
     // Change the last byte of the signature.
     der = certificate.derRepresentation
     der[der.count - 1] ^= 0x01
-    #expect(reason { try Certificate(derRepresentation: der).verify(issuedBy: Self.ca.certificate) } == .badSignature)
+    #expect(
+      reason { try Certificate(derRepresentation: der).verify(issuedBy: Self.ca.certificate) }
+        == .badSignature)
     // Change a SAN byte.
     der = certificate.derRepresentation
     let san = der.range(of: Data("example".utf8))!
     der[san.lowerBound] = UInt8(ascii: "E")
-    #expect(reason { try Certificate(derRepresentation: der).verify(issuedBy: Self.ca.certificate) } == .badSignature)
+    #expect(
+      reason { try Certificate(derRepresentation: der).verify(issuedBy: Self.ca.certificate) }
+        == .badSignature)
     #expect(openSSLErrorQueueIsEmpty())
   }
 
@@ -160,7 +180,8 @@ struct CertificateTests {
     let impostor = try Ed25519.PrivateKey()
     let certificate = try Self.ca.issue(
       name: "node-1", publicKey: SubjectPublicKey(key.publicKey), days: 30, now: Date(),
-      extensions: Self.ca.leafExtensions(extendedKeyUsage: "serverAuth,clientAuth"), uidOverride: impostor.address.hex)
+      extensions: Self.ca.leafExtensions(extendedKeyUsage: "serverAuth,clientAuth"),
+      uidOverride: impostor.address.hex)
     // The chain is fine (the CA signed it), but the id does not match the key.
     try certificate.verify(issuedBy: Self.ca.certificate)
     do {
@@ -172,7 +193,8 @@ struct CertificateTests {
     }
     let garbage = try Self.ca.issue(
       name: "node-1", publicKey: SubjectPublicKey(key.publicKey), days: 30, now: Date(),
-      extensions: Self.ca.leafExtensions(extendedKeyUsage: "serverAuth,clientAuth"), uidOverride: "not-an-address")
+      extensions: Self.ca.leafExtensions(extendedKeyUsage: "serverAuth,clientAuth"),
+      uidOverride: "not-an-address")
     #expect(reason { _ = try garbage.validatorID() } == .validatorIDMismatch)
   }
 
@@ -184,19 +206,25 @@ struct CertificateTests {
     #expect(try mode(of: directory + "/ca.pem") == 0o644)
     let loaded = try CertificateAuthority(directory: directory)
     #expect(loaded.certificate == Self.ca.certificate)
-    #expect(throws: CryptoError.fileExists(path: directory + "/ca.pem")) { try Self.ca.write(toDirectory: directory) }
+    #expect(throws: CryptoError.fileExists(path: directory + "/ca.pem")) {
+      try Self.ca.write(toDirectory: directory)
+    }
     #expect(throws: CryptoError.self) {
       try CertificateAuthority(certificate: Self.ca.certificate, key: CertificateKey(generating: .ed25519))
     }
-    let leaf = try Self.ca.issueClientCertificate(name: "x", publicKey: CertificateKey(generating: .p256).publicKey)
+    let leaf = try Self.ca.issueClientCertificate(
+      name: "x", publicKey: CertificateKey(generating: .p256).publicKey)
     #expect(throws: CryptoError.self) { try CertificateAuthority(certificate: leaf, key: Self.ca.key) }
     #expect(reason { try leaf.verify(issuedBy: leaf) } == .invalidCA)
   }
 
-  @Test("hosts are validated", arguments: [
-    "", "a,DNS:evil.example", "bad host", "under_score.example", "-lead.example", "trail-.example", "é.example",
-    String(repeating: "a", count: 64) + ".example", "a..b", "1.2.3.4:443",
-  ])
+  @Test(
+    "hosts are validated",
+    arguments: [
+      "", "a,DNS:evil.example", "bad host", "under_score.example", "-lead.example", "trail-.example",
+      "é.example",
+      String(repeating: "a", count: 64) + ".example", "a..b", "1.2.3.4:443",
+    ])
   func badHosts(host: String) {
     #expect(throws: CryptoError.self) { try HostName(host) }
   }
@@ -205,7 +233,9 @@ struct CertificateTests {
   func badNames() throws {
     let key = SubjectPublicKey(try Ed25519.PrivateKey().publicKey)
     #expect(throws: CryptoError.self) { try Self.ca.issueNodeCertificate(name: "", publicKey: key) }
-    #expect(throws: CryptoError.self) { try Self.ca.issueNodeCertificate(name: String(repeating: "n", count: 65), publicKey: key) }
+    #expect(throws: CryptoError.self) {
+      try Self.ca.issueNodeCertificate(name: String(repeating: "n", count: 65), publicKey: key)
+    }
     #expect(throws: CryptoError.self) { try Self.ca.issueNodeCertificate(name: "a\nb", publicKey: key) }
     #expect(throws: CryptoError.self) { try Self.ca.issueNodeCertificate(name: "n", publicKey: key, days: 0) }
   }
@@ -215,12 +245,15 @@ struct CertificateTests {
     let directory = try temporaryDirectory()
     try Self.ca.write(toDirectory: directory)
     let node = try Self.ca.issueNodeCertificate(
-      name: "node-1", publicKey: SubjectPublicKey(Ed25519.PrivateKey().publicKey), hosts: ["localhost", "127.0.0.1"])
-    let client = try Self.ca.issueClientCertificate(name: "c", publicKey: CertificateKey(generating: .p256).publicKey)
+      name: "node-1", publicKey: SubjectPublicKey(Ed25519.PrivateKey().publicKey),
+      hosts: ["localhost", "127.0.0.1"])
+    let client = try Self.ca.issueClientCertificate(
+      name: "c", publicKey: CertificateKey(generating: .p256).publicKey)
     for (name, certificate) in [("node", node), ("client", client)] {
       try certificate.write(toFile: "\(directory)/\(name).pem")
       let result = try run(
-        "/usr/bin/openssl", ["verify", "-x509_strict", "-CAfile", directory + "/ca.pem", "\(directory)/\(name).pem"])
+        "/usr/bin/openssl",
+        ["verify", "-x509_strict", "-CAfile", directory + "/ca.pem", "\(directory)/\(name).pem"])
       #expect(result.status == 0, "\(result.stderr)")
       #expect(String(decoding: result.stdout, as: UTF8.self).hasSuffix(": OK\n"))
     }

@@ -9,7 +9,8 @@ import Testing
 @Suite("Differential tests against Python cryptography")
 struct DifferentialTests {
   /// The oracle's interpreter: $SEHC_PYTHON, else the project's .venv.
-  static let python: String = ProcessInfo.processInfo.environment["SEHC_PYTHON"]
+  static let python: String =
+    ProcessInfo.processInfo.environment["SEHC_PYTHON"]
     ?? repositoryRoot.appendingPathComponent(".venv/bin/python").path
 
   /// Runs the oracle on `cases` and returns its results, one per case.
@@ -24,7 +25,9 @@ struct DifferentialTests {
     guard result.status == 0 else { throw OracleError("the oracle failed: \(result.stderr)") }
     let output = try JSONSerialization.jsonObject(with: result.stdout) as! [String: Any]
     let results = output["results"] as! [[String: Any]]
-    guard results.count == cases.count else { throw OracleError("the oracle answered \(results.count) of \(cases.count)") }
+    guard results.count == cases.count else {
+      throw OracleError("the oracle answered \(results.count) of \(cases.count)")
+    }
     return results
   }
 
@@ -34,7 +37,9 @@ struct DifferentialTests {
   }
 
   static func randomLength(_ limit: UInt64) throws -> Int { Int(try SecureRandom.uint64() % limit) }
-  static func randomBytes(upTo limit: UInt64) throws -> Data { try SecureRandom.bytes(count: randomLength(limit + 1)) }
+  static func randomBytes(upTo limit: UInt64) throws -> Data {
+    try SecureRandom.bytes(count: randomLength(limit + 1))
+  }
 
   @Test("Ed25519: signatures made here verify there, and the reverse; tampered ones fail on both sides")
   func ed25519() throws {
@@ -55,7 +60,8 @@ struct DifferentialTests {
     let results = try Self.oracle(cases)
     for (index, item) in local.enumerated() {
       let verdict = results[2 * index]["valid"] as! Bool
-      #expect(verdict == item.key.publicKey.isValidSignature(item.signature, for: item.message), "case \(index)")
+      #expect(
+        verdict == item.key.publicKey.isValidSignature(item.signature, for: item.message), "case \(index)")
       #expect(verdict == (index % 4 != 3), "case \(index)")
       let signed = results[2 * index + 1]
       #expect(signed["public"] as! String == item.key.publicKey.rawRepresentation.hex)
@@ -87,7 +93,8 @@ struct DifferentialTests {
       if index % 5 == 4 { box.tag[0] ^= 1 }
       local.append((key, box.nonce, plaintext, aad, box))
       let common: [String: Any] = ["key": key.dataRepresentation.hex, "nonce": box.nonce.hex, "aad": aad.hex]
-      cases.append(common.merging(["op": "aes_gcm_open", "sealed": (box.ciphertext + box.tag).hex]) { a, _ in a })
+      cases.append(
+        common.merging(["op": "aes_gcm_open", "sealed": (box.ciphertext + box.tag).hex]) { a, _ in a })
       cases.append(common.merging(["op": "aes_gcm_seal", "plaintext": plaintext.hex]) { a, _ in a })
     }
     let results = try Self.oracle(cases)
@@ -117,8 +124,11 @@ struct DifferentialTests {
       let info = try Self.randomBytes(upTo: 64)
       let length = 1 + (try Self.randomLength(200))
       hkdf.append(
-        try HKDF.deriveKey(inputKeyMaterial: ikm, salt: salt, info: info, outputByteCount: length).dataRepresentation)
-      cases.append(["op": "hkdf_sha256", "ikm": ikm.hex, "salt": salt.hex, "info": info.hex, "length": length])
+        try HKDF.deriveKey(inputKeyMaterial: ikm, salt: salt, info: info, outputByteCount: length)
+          .dataRepresentation)
+      cases.append([
+        "op": "hkdf_sha256", "ikm": ikm.hex, "salt": salt.hex, "info": info.hex, "length": length,
+      ])
     }
     for _ in 0..<8 {
       let password = try Self.randomBytes(upTo: 40)
@@ -127,7 +137,8 @@ struct DifferentialTests {
       let r = UInt32(1 + (try SecureRandom.uint64() % 8))
       let p = UInt32(1 + (try SecureRandom.uint64() % 3))
       let length = 1 + (try Self.randomLength(64))
-      scrypt.append(try Scrypt.deriveKey(password: password, salt: salt, n: n, r: r, p: p, outputByteCount: length))
+      scrypt.append(
+        try Scrypt.deriveKey(password: password, salt: salt, n: n, r: r, p: p, outputByteCount: length))
       cases.append([
         "op": "scrypt", "password": password.hex, "salt": salt.hex, "n": n, "r": r, "p": p, "length": length,
       ])
@@ -144,7 +155,8 @@ struct DifferentialTests {
   @Test("scrypt password strings verify on both sides")
   func passwordStrings() throws {
     let password = "s3cret pässword"
-    let encoded = try PasswordHash.hash(password: password, parameters: PasswordHash.Parameters(logN: 10, r: 8, p: 1))
+    let encoded = try PasswordHash.hash(
+      password: password, parameters: PasswordHash.Parameters(logN: 10, r: 8, p: 1))
     let results = try Self.oracle([
       ["op": "scrypt_string", "password": password, "encoded": encoded],
       ["op": "scrypt_string", "password": password + "!", "encoded": encoded],
@@ -165,18 +177,26 @@ struct DifferentialTests {
       let a = try X25519.PrivateKey()
       let b = try X25519.PrivateKey()
       local.append((a, b))
-      cases.append(["op": "x25519", "private": try a.rawRepresentation.hex, "peer": b.publicKey.rawRepresentation.hex])
+      cases.append([
+        "op": "x25519", "private": try a.rawRepresentation.hex, "peer": b.publicKey.rawRepresentation.hex,
+      ])
     }
     // A small-order peer point: both sides refuse it.
-    cases.append(["op": "x25519", "private": try local[0].0.rawRepresentation.hex, "peer": Data(count: 32).hex])
+    cases.append([
+      "op": "x25519", "private": try local[0].0.rawRepresentation.hex, "peer": Data(count: 32).hex,
+    ])
     let results = try Self.oracle(cases)
     for (index, (a, b)) in local.enumerated() {
       #expect(results[index]["public"] as! String == a.publicKey.rawRepresentation.hex)
-      #expect(results[index]["shared"] as? String == (try a.sharedSecret(with: b.publicKey)).dataRepresentation.hex)
-      #expect(results[index]["shared"] as? String == (try b.sharedSecret(with: a.publicKey)).dataRepresentation.hex)
+      #expect(
+        results[index]["shared"] as? String == (try a.sharedSecret(with: b.publicKey)).dataRepresentation.hex)
+      #expect(
+        results[index]["shared"] as? String == (try b.sharedSecret(with: a.publicKey)).dataRepresentation.hex)
     }
     #expect(results.last!["shared"] is NSNull)
-    #expect(throws: CryptoError.self) { try local[0].0.sharedSecret(with: X25519.PublicKey(rawRepresentation: Data(count: 32))) }
+    #expect(throws: CryptoError.self) {
+      try local[0].0.sharedSecret(with: X25519.PublicKey(rawRepresentation: Data(count: 32)))
+    }
   }
 
   @Test("SHA-256 and RFC 6962 Merkle roots and paths agree")

@@ -53,9 +53,11 @@ struct KeyFileTests {
     #expect(leftovers == ["node.key"])
   }
 
-  @Test("a key file readable by group or others is refused, with the fix in the message", arguments: [
-    0o644, 0o640, 0o604, 0o660, 0o606, 0o610, 0o601,
-  ])
+  @Test(
+    "a key file readable by group or others is refused, with the fix in the message",
+    arguments: [
+      0o644, 0o640, 0o604, 0o660, 0o606, 0o610, 0o601,
+    ])
   func insecureModes(fileMode: Int) throws {
     let directory = try temporaryDirectory()
     let path = directory + "/node.key"
@@ -81,7 +83,8 @@ struct KeyFileTests {
     #expect(throws: CryptoError.self) { try Ed25519.PrivateKey(contentsOfFile: directory + "/missing.key") }
     #expect(throws: CryptoError.self) { try Ed25519.PrivateKey(contentsOfFile: directory) }
     let garbage = directory + "/garbage.key"
-    FileManager.default.createFile(atPath: garbage, contents: Data("hello".utf8), attributes: [.posixPermissions: 0o600])
+    FileManager.default.createFile(
+      atPath: garbage, contents: Data("hello".utf8), attributes: [.posixPermissions: 0o600])
     do {
       _ = try Ed25519.PrivateKey(contentsOfFile: garbage)
       Issue.record("parsed garbage")
@@ -104,7 +107,10 @@ struct KeyFileTests {
   @Test("the OpenSSL error queue is empty after every kind of failure")
   func errorQueue() throws {
     // Each failure below goes through OpenSSL and would leave entries if they were not drained.
-    #expect(throws: CryptoError.self) { try Ed25519.PrivateKey(pemRepresentation: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
+    #expect(throws: CryptoError.self) {
+      try Ed25519.PrivateKey(
+        pemRepresentation: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    }
     #expect(openSSLErrorQueueIsEmpty())
     #expect(throws: CryptoError.self) { try Ed25519.PublicKey(pemRepresentation: "garbage") }
     #expect(openSSLErrorQueueIsEmpty())
@@ -137,7 +143,8 @@ struct KeyFileTests {
     #expect(openSSLErrorQueueIsEmpty())
     let ca = try CertificateAuthority.create(name: "CA")
     let other = try CertificateAuthority.create(name: "Other CA")
-    let leaf = try other.issueClientCertificate(name: "c", publicKey: CertificateKey(generating: .p256).publicKey)
+    let leaf = try other.issueClientCertificate(
+      name: "c", publicKey: CertificateKey(generating: .p256).publicKey)
     #expect(throws: CertificateError.self) { try leaf.verify(issuedBy: ca.certificate) }
     #expect(openSSLErrorQueueIsEmpty())
   }

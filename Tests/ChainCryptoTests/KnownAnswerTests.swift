@@ -9,18 +9,20 @@ import Testing
 struct KnownAnswerTests {
   // MARK: SHA-256 (FIPS 180-4 examples, NIST CSRC "SHA256.pdf" and "SHA2_Additional")
 
-  @Test("SHA-256: FIPS 180 examples", arguments: [
-    ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-    ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-    (
-      "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
-    ),
-    (
-      "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
-    ),
-  ])
+  @Test(
+    "SHA-256: FIPS 180 examples",
+    arguments: [
+      ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+      ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+      (
+        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+      ),
+      (
+        "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+        "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+      ),
+    ])
   func sha256(message: String, digest: String) {
     #expect(SHA256.hash(Data(message.utf8)).hex == digest)
   }
@@ -59,21 +61,24 @@ struct KnownAnswerTests {
       secret: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
       publicKey: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
       message: "",
-      signature: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+      signature:
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
     ),
     Ed25519Vector(
       name: "TEST 2 (one byte)",
       secret: "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
       publicKey: "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
       message: "72",
-      signature: "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
+      signature:
+        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
     ),
     Ed25519Vector(
       name: "TEST 3 (two bytes)",
       secret: "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
       publicKey: "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
       message: "af82",
-      signature: "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"
+      signature:
+        "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"
     ),
     Ed25519Vector(
       name: "TEST 1024 (1023-byte message)",
@@ -103,14 +108,17 @@ struct KnownAnswerTests {
         b2eaaa707b4c4185c32eddcdd306705e4dc1ffc872eeee475a64dfac86aba41c0618983f8741c5ef68d3a101e8a3b8ca\
         c60c905c15fc910840b94c00a0b9d0
         """,
-      signature: "0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03"
+      signature:
+        "0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03"
     ),
     Ed25519Vector(
       name: "TEST SHA(abc) (64-byte message)",
       secret: "833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42",
       publicKey: "ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf",
-      message: "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
-      signature: "dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"
+      message:
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+      signature:
+        "dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"
     ),
   ]
 
@@ -133,20 +141,23 @@ struct KnownAnswerTests {
 
   // MARK: HKDF (RFC 5869 Appendix A, test cases 1-3)
 
-  @Test("HKDF-SHA256: RFC 5869 A.1-A.3", arguments: [
-    (
-      hex(String(repeating: "0b", count: 22)), hex("000102030405060708090a0b0c"), hex("f0f1f2f3f4f5f6f7f8f9"), 42,
-      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
-    ),
-    (
-      Data(0x00...0x4f), Data(0x60...0xaf), Data(0xb0...0xff), 82,
-      "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87"
-    ),
-    (
-      hex(String(repeating: "0b", count: 22)), Data(), Data(), 42,
-      "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
-    ),
-  ])
+  @Test(
+    "HKDF-SHA256: RFC 5869 A.1-A.3",
+    arguments: [
+      (
+        hex(String(repeating: "0b", count: 22)), hex("000102030405060708090a0b0c"),
+        hex("f0f1f2f3f4f5f6f7f8f9"), 42,
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+      ),
+      (
+        Data(0x00...0x4f), Data(0x60...0xaf), Data(0xb0...0xff), 82,
+        "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87"
+      ),
+      (
+        hex(String(repeating: "0b", count: 22)), Data(), Data(), 42,
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
+      ),
+    ])
   func hkdf(ikm: Data, salt: Data, info: Data, length: Int, okm: String) throws {
     let key = try HKDF.deriveKey(inputKeyMaterial: ikm, salt: salt, info: info, outputByteCount: length)
     #expect(key.dataRepresentation.hex == okm)
@@ -154,20 +165,22 @@ struct KnownAnswerTests {
 
   // MARK: scrypt (RFC 7914 §12; the fourth vector needs 1 GiB and is left out)
 
-  @Test("scrypt: RFC 7914 §12", arguments: [
-    (
-      "", "", UInt64(16), UInt32(1), UInt32(1),
-      "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"
-    ),
-    (
-      "password", "NaCl", 1024, 8, 16,
-      "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
-    ),
-    (
-      "pleaseletmein", "SodiumChloride", 16384, 8, 1,
-      "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"
-    ),
-  ])
+  @Test(
+    "scrypt: RFC 7914 §12",
+    arguments: [
+      (
+        "", "", UInt64(16), UInt32(1), UInt32(1),
+        "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"
+      ),
+      (
+        "password", "NaCl", 1024, 8, 16,
+        "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+      ),
+      (
+        "pleaseletmein", "SodiumChloride", 16384, 8, 1,
+        "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887"
+      ),
+    ])
   func scrypt(password: String, salt: String, n: UInt64, r: UInt32, p: UInt32, expected: String) throws {
     let key = try Scrypt.deriveKey(
       password: Data(password.utf8), salt: Data(salt.utf8), n: n, r: r, p: p, outputByteCount: 64)
@@ -185,18 +198,21 @@ struct KnownAnswerTests {
     "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad"
   )
 
-  @Test("AES-256-GCM: GCM spec test cases 13-16", arguments: [
-    (Data(count: 32), Data(count: 12), Data(), Data(), Data(), "530f8afbc74536b9a963b4f1c4cb738b"),
-    (
-      Data(count: 32), Data(count: 12), Data(count: 16), Data(), hex("cea7403d4d606b6e074ec5d3baf39d18"),
-      "d0d1c8a799996bf0265b98b5d48ab919"
-    ),
-    (gcmKey, gcmNonce, gcmPlaintext, Data(), gcmCiphertext, "b094dac5d93471bdec1a502270e3cc6c"),
-    (
-      gcmKey, gcmNonce, gcmPlaintext.prefix(60), hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"), gcmCiphertext.prefix(60),
-      "76fc6ece0f4e1768cddf8853bb2d551b"
-    ),
-  ])
+  @Test(
+    "AES-256-GCM: GCM spec test cases 13-16",
+    arguments: [
+      (Data(count: 32), Data(count: 12), Data(), Data(), Data(), "530f8afbc74536b9a963b4f1c4cb738b"),
+      (
+        Data(count: 32), Data(count: 12), Data(count: 16), Data(), hex("cea7403d4d606b6e074ec5d3baf39d18"),
+        "d0d1c8a799996bf0265b98b5d48ab919"
+      ),
+      (gcmKey, gcmNonce, gcmPlaintext, Data(), gcmCiphertext, "b094dac5d93471bdec1a502270e3cc6c"),
+      (
+        gcmKey, gcmNonce, gcmPlaintext.prefix(60), hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"),
+        gcmCiphertext.prefix(60),
+        "76fc6ece0f4e1768cddf8853bb2d551b"
+      ),
+    ])
   func aesGCM(key: Data, nonce: Data, plaintext: Data, aad: Data, ciphertext: Data, tag: String) throws {
     let key = SymmetricKey(data: key)
     let box = try AES256GCM.seal(plaintext, using: key, nonce: nonce, authenticating: aad)
@@ -207,18 +223,20 @@ struct KnownAnswerTests {
 
   // MARK: X25519 (RFC 7748 §5.2 and §6.1)
 
-  @Test("X25519: RFC 7748 §5.2 scalar multiplication", arguments: [
-    (
-      "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
-      "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
-      "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"
-    ),
-    (
-      "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
-      "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
-      "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957"
-    ),
-  ])
+  @Test(
+    "X25519: RFC 7748 §5.2 scalar multiplication",
+    arguments: [
+      (
+        "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+        "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+        "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"
+      ),
+      (
+        "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+        "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+        "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957"
+      ),
+    ])
   func x25519(scalar: String, u: String, output: String) throws {
     let key = try X25519.PrivateKey(rawRepresentation: hex(scalar))
     let secret = try key.sharedSecret(with: X25519.PublicKey(rawRepresentation: hex(u)))
@@ -231,8 +249,12 @@ struct KnownAnswerTests {
       rawRepresentation: hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
     let bob = try X25519.PrivateKey(
       rawRepresentation: hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb"))
-    #expect(alice.publicKey.rawRepresentation.hex == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
-    #expect(bob.publicKey.rawRepresentation.hex == "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
+    #expect(
+      alice.publicKey.rawRepresentation.hex
+        == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+    #expect(
+      bob.publicKey.rawRepresentation.hex
+        == "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")
     let shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"
     #expect(try alice.sharedSecret(with: bob.publicKey).dataRepresentation.hex == shared)
     #expect(try bob.sharedSecret(with: alice.publicKey).dataRepresentation.hex == shared)
@@ -256,9 +278,11 @@ struct KnownAnswerTests {
 
   @Test("Merkle: RFC 6962 roots of the CT test tree, sizes 0 to 8")
   func merkleRoots() {
-    #expect(MerkleTree(leaves: []).root.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(
+      MerkleTree(leaves: []).root.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     for size in 1...8 {
-      #expect(MerkleTree(leaves: Array(Self.merkleLeaves.prefix(size))).root.hex == Self.merkleRoots[size - 1])
+      #expect(
+        MerkleTree(leaves: Array(Self.merkleLeaves.prefix(size))).root.hex == Self.merkleRoots[size - 1])
     }
   }
 

@@ -89,7 +89,8 @@ struct SignatureTests {
   func domainStrings() throws {
     #expect(
       SigningDomain.all.map(\.rawValue) == [
-        "sehc/v1/tx", "sehc/v1/vote", "sehc/v1/proposal", "sehc/v1/tblock", "sehc/v1/commit", "sehc/v1/viewchange",
+        "sehc/v1/tx", "sehc/v1/vote", "sehc/v1/proposal", "sehc/v1/tblock", "sehc/v1/commit",
+        "sehc/v1/viewchange",
         "sehc/v1/rblock", "sehc/v1/rblock-sign", "sehc/v1/receipt", "sehc/v1/evidence", "sehc/v1/chunk",
         "sehc/v1/jwt",
       ])
@@ -112,7 +113,8 @@ struct SignatureTests {
       let key = keys[index % keys.count]
       let message = Data("message \(index)".utf8)
       let domain: SigningDomain? = index % 3 == 0 ? .vote : nil
-      var signature = try domain.map { try key.sign(domain: $0, message: message) } ?? key.signature(for: message)
+      var signature =
+        try domain.map { try key.sign(domain: $0, message: message) } ?? key.signature(for: message)
       let valid = index % 7 != 3
       if !valid { signature[5] ^= 0x40 }
       items.append(.init(publicKey: key.publicKey, message: message, signature: signature, domain: domain))

@@ -42,7 +42,9 @@ struct SymmetricTests {
     let box = try AES256GCM.seal(Data("patient record".utf8), using: key, authenticating: aad)
     #expect(box.nonce.count == 12 && box.tag.count == 16)
     #expect(try AES256GCM.open(box, using: key, authenticating: aad) == Data("patient record".utf8))
-    #expect(try AES256GCM.open(AES256GCM.SealedBox(combined: box.combined), using: key, authenticating: aad).count == 14)
+    #expect(
+      try AES256GCM.open(AES256GCM.SealedBox(combined: box.combined), using: key, authenticating: aad).count
+        == 14)
 
     func rejected(_ box: AES256GCM.SealedBox, key: SymmetricKey, aad: Data) -> Bool {
       do {
@@ -77,7 +79,9 @@ struct SymmetricTests {
       #expect(error as? CryptoError == .authenticationFailed)
     }
 
-    #expect(throws: CryptoError.self) { try AES256GCM.seal(Data(), using: SymmetricKey(data: Data(count: 16))) }
+    #expect(throws: CryptoError.self) {
+      try AES256GCM.seal(Data(), using: SymmetricKey(data: Data(count: 16)))
+    }
     #expect(throws: CryptoError.self) { try AES256GCM.seal(Data(), using: key, nonce: Data(count: 8)) }
     #expect(throws: CryptoError.self) { try AES256GCM.SealedBox(combined: Data(count: 27)) }
   }
@@ -114,8 +118,10 @@ struct SymmetricTests {
   @Test("HKDF: output lengths and limits")
   func hkdf() throws {
     let ikm = SymmetricKey(data: Data(repeating: 7, count: 32))
-    let a = try HKDF.deriveKey(inputKeyMaterial: ikm, salt: Data("s".utf8), info: Data("a".utf8), outputByteCount: 32)
-    let b = try HKDF.deriveKey(inputKeyMaterial: ikm, salt: Data("s".utf8), info: Data("b".utf8), outputByteCount: 32)
+    let a = try HKDF.deriveKey(
+      inputKeyMaterial: ikm, salt: Data("s".utf8), info: Data("a".utf8), outputByteCount: 32)
+    let b = try HKDF.deriveKey(
+      inputKeyMaterial: ikm, salt: Data("s".utf8), info: Data("b".utf8), outputByteCount: 32)
     #expect(a != b)
     #expect(a.byteCount == 32)
     #expect(try HKDF.deriveKey(inputKeyMaterial: ikm, outputByteCount: 8160).byteCount == 8160)
@@ -145,8 +151,10 @@ struct SymmetricTests {
 
     for bad in [
       "", "$scrypt$", "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-      "$scrypt$ln=4,r=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=4,r=1,p=1,x=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-      "$scrypt$ln=31,r=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=4,r=1,p=1$c2Fsd!$aGFzaGhhc2hoYXNoaGFzaA",
+      "$scrypt$ln=4,r=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      "$scrypt$ln=4,r=1,p=1,x=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      "$scrypt$ln=31,r=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      "$scrypt$ln=4,r=1,p=1$c2Fsd!$aGFzaGhhc2hoYXNoaGFzaA",
       "$scrypt$ln=4,r=1,p=1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA", "$scrypt$ln=4,r=1,p=1$c2FsdHNhbHQ$aGFzaA",
       // 2^22 * 128 * 8 = 4 GiB: over the memory limit, refused before any work.
       "$scrypt$ln=22,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",

@@ -81,7 +81,8 @@ let items = try (0..<2048).map { index -> Ed25519.BatchItem in
   let signer = signers[index % signers.count]
   let body = Data("transaction \(index) of a block".utf8)
   return Ed25519.BatchItem(
-    publicKey: signer.publicKey, message: body, signature: try signer.sign(domain: .transaction, message: body),
+    publicKey: signer.publicKey, message: body,
+    signature: try signer.sign(domain: .transaction, message: body),
     domain: .transaction)
 }
 var batchRows: [Comparison] = []
@@ -144,7 +145,8 @@ ok =
         name: "AES-256-GCM seal, 16 KiB, one-shot", unit: "MB/s", ours: gcmSmall.megabytesPerSecond!,
         anchor: gcmMessageAnchor, anchorName: "openssl -aead 16 KiB"),
       Comparison(
-        name: "AES-256-GCM seal, 1 MiB chunk", unit: "MB/s", ours: gcmChunk.megabytesPerSecond!, anchor: gcmAnchor,
+        name: "AES-256-GCM seal, 1 MiB chunk", unit: "MB/s", ours: gcmChunk.megabytesPerSecond!,
+        anchor: gcmAnchor,
         anchorName: "openssl 16 KiB", target: 0.9),
       Comparison(
         name: "SHA-256, 16 KiB", unit: "MB/s", ours: shaSmall.megabytesPerSecond!, anchor: shaAnchor,
