@@ -325,3 +325,53 @@ def test_grpcio_does_not_offer_ed25519_in_tls_handshakes(pki):
         with pytest.raises(grpc.RpcError) as failure:
             grpc_call(pki, server, client)
         assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_one_openssl_server_serves_ed25519_peers_and_grpcio_clients(pki):
+    """The way to serve both kinds of client on one port: an OpenSSL server holding its Ed25519 node
+    certificate and a P-256 one, with server preference and the signature algorithms
+    "ed25519:ecdsa_secp256r1_sha256", presents the Ed25519 certificate to OpenSSL peers and the
+    P-256 one to grpcio. (`openssl s_server` stands in for the node's TLS layer.)"""
+    port = free_port()
+    certs = pki["certs"]
+    server = subprocess.Popen(
+        ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-tls1_3", "-serverpref",
+         "-sigalgs", "ed25519:ecdsa_secp256r1_sha256", "-alpn", "h2", "-verify", "1", "-CAfile", str(pki["ca"]),
+         "-cert", str(certs / "gateway.pem"), "-key", str(certs / "gateway.key"),
+         "-dcert", str(certs / "node-a.pem"), "-dkey", str(certs / "node-a.key")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(5):  # "verify depth is 1", "Using default temp DH parameters", "ACCEPT"
+            if server.stdout.readline().strip() == b"ACCEPT":
+                break
+        # An OpenSSL peer (Python's ssl, a node's client certificate) gets the Ed25519 certificate.
+        for _ in range(50):
+            try:
+                raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except ConnectionRefusedError:
+                threading.Event().wait(0.1)
+        with raw, client_context(pki, "node-b").wrap_socket(raw, server_hostname="localhost") as tls:
+            _, key = load(pki, "node-a")
+            assert uid(tls.getpeercert()) == address_of(key.public_key())
+        # grpcio completes a mutual TLS handshake on the same port with the P-256 certificate
+        # (s_server speaks no HTTP/2, so the channel itself never becomes ready).
+        credentials = grpc.ssl_channel_credentials(
+            pki["ca"].read_bytes(), (certs / "bob.key").read_bytes(), (certs / "bob.pem").read_bytes())
+        with grpc.secure_channel(f"127.0.0.1:{port}", credentials,
+                                 options=[("grpc.ssl_target_name_override", "localhost")]) as channel:
+            try:
+                grpc.channel_ready_future(channel).result(timeout=3)
+            except grpc.FutureTimeoutError:
+                pass
+    finally:
+        server.kill()
+        output = server.communicate(timeout=10)[0].decode(errors="replace")
+    assert "subject=CN = node-b" in output and "Peer signature type: ed25519" in output, output
+    assert "subject=CN = bob" in output and "Peer signature type: ECDSA" in output, output
