@@ -51,7 +51,7 @@ public enum Ed25519 {
 
     /// A key from a PKCS#8 "PRIVATE KEY" PEM.
     public convenience init(pemRepresentation pem: String) throws {
-      let buffer = SecureBuffer(copying: Data(pem.utf8))
+      let buffer = SecureBuffer.copyingUTF8(of: pem)
       try self.init(
         key: buffer.withBytes { try PKey.parsePrivateKeyPEM($0, what: "an Ed25519 private key PEM") })
     }

@@ -248,7 +248,7 @@ public enum PasswordHash {
   private static func derive(password: String, salt: Data, parameters: Parameters, byteCount: Int) throws
     -> SecureBuffer
   {
-    let passwordBytes = SecureBuffer(copying: Data(password.utf8))
+    let passwordBytes = SecureBuffer.copyingUTF8(of: password)
     return try Scrypt.deriveKey(
       password: passwordBytes, salt: salt, n: UInt64(1) << UInt64(parameters.logN), r: UInt32(parameters.r),
       p: UInt32(parameters.p), outputByteCount: byteCount)

@@ -178,7 +178,7 @@ public final class CertificateKey: Sendable {
 
   /// A key from a PEM private key (PKCS#8, or SEC1 "EC PRIVATE KEY").
   public convenience init(pemRepresentation pem: String) throws {
-    let buffer = SecureBuffer(copying: Data(pem.utf8))
+    let buffer = SecureBuffer.copyingUTF8(of: pem)
     try self.init(key: buffer.withBytes { try PKey.parsePrivateKeyPEM($0, what: "a PEM private key") })
   }
 

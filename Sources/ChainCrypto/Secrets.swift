@@ -31,6 +31,13 @@ final class SecureBuffer: @unchecked Sendable {
     }
   }
 
+  /// A copy of a string's UTF-8 bytes (a password, a PEM key), made without an intermediate `Data`.
+  /// The caller's `String` itself cannot be wiped.
+  static func copyingUTF8(of text: String) -> SecureBuffer {
+    var text = text
+    return text.withUTF8 { SecureBuffer(copying: UnsafeRawBufferPointer($0)) }
+  }
+
   /// The number of meaningful bytes (the allocation is at least one byte so that the pointer is
   /// never NULL, which OpenSSL treats as "absent").
   let count: Int
