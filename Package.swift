@@ -90,11 +90,23 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Crypto and identity (OpenSSL 3; COpenSSL stays an internal import)
+  .target(
+    name: "ChainCrypto",
+    dependencies: ["COpenSSL"],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "ChainCryptoTests",
+    dependencies: ["ChainCrypto"],
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
     dependencies: [
-      "Wire",
+      "Wire", "ChainCrypto",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ],
     swiftSettings: swiftSettings
@@ -107,6 +119,7 @@ let package = Package(
   products: [
     .executable(name: "sehc", targets: ["sehc"]),
     .library(name: "Wire", targets: ["Wire"]),
+    .library(name: "ChainCrypto", targets: ["ChainCrypto"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -11,9 +11,14 @@ let package = Package(
   name: "SeHealthChainBenchmarks",
   platforms: [.macOS(.v15)],
   dependencies: [
-    .package(path: "../..")
+    .package(name: "SeHealthChain", path: "../..")
   ],
   targets: [
-    .target(name: "BenchSupport", swiftSettings: swiftSettings)
+    .target(name: "BenchSupport", swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "bench-crypto",
+      dependencies: ["BenchSupport", .product(name: "ChainCrypto", package: "SeHealthChain")],
+      swiftSettings: swiftSettings
+    ),
   ]
 )
