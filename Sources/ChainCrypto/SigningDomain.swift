@@ -1,19 +1,18 @@
 import Foundation
 
 /// The role a signature plays. Every SeHealthChain signature is Ed25519 over the domain's ASCII bytes
-/// followed directly by the signed bytes (`domain || bytes`, no separator and no length), so a
-/// signature made for one role never validates in another; the chain id inside every signed body
-/// keeps it from validating on another network (DESIGN §4).
+/// followed directly by the signed bytes (`domain || bytes`), so a signature made for one role never
+/// validates in another; the chain id inside every signed body keeps it from validating on another
+/// network (DESIGN §4).
 ///
-/// The built-in domains are listed as statics. New roles add a static in an extension, with a fresh
-/// `"sehc/v1/..."` string.
+/// Because nothing separates the domain from the bytes, the set of domains must be prefix-free: no
+/// domain may be a prefix of another (else a body signed under the shorter one could begin with the
+/// rest of the longer one). ``prefixPairs(in:)`` finds violations and a test keeps the built-in set
+/// prefix-free. New roles add a static in an extension, with a fresh `"sehc/v1/..."` string.
 ///
-/// Note on prefixes: because nothing separates the domain from the bytes, a domain that is a prefix
-/// of another (here `"sehc/v1/rblock"` of `"sehc/v1/rblock-sign"`) is distinct only as long as no
-/// body signed under the shorter one can begin with the rest of the longer one (`"-sign"`, i.e. the
-/// byte 0x2D, protobuf field 5 with wire type 5, fixed32). Message definitions for the shorter domain
-/// must not give field 5 the type fixed32/sfixed32/float; `SigningDomain.prefixPairs` lists such pairs
-/// and a test pins the list.
+/// Node-issued JSON Web Tokens are standard EdDSA JWTs (signed over `header.payload`, no domain) so
+/// that stock JWT libraries verify them; their signing input starts with `eyJ` (base64url of `{"`)
+/// and can never be mistaken for a domain-prefixed message, which starts with `sehc/`.
 public struct SigningDomain: Hashable, Sendable, CustomStringConvertible {
   /// The ASCII domain string.
   public let rawValue: String
@@ -48,34 +47,19 @@ public struct SigningDomain: Hashable, Sendable, CustomStringConvertible {
 
   /// A transaction body (`SignedTransaction.body`).
   public static let transaction = SigningDomain(known: "sehc/v1/tx")
-  /// A TChain vote.
-  public static let vote = SigningDomain(known: "sehc/v1/vote")
-  /// A TChain proposal.
-  public static let proposal = SigningDomain(known: "sehc/v1/proposal")
-  /// A TChain block header.
+  /// A TChain block header, signed by its proposer (`TBlock.header`, `Proposal.header`).
   public static let tblock = SigningDomain(known: "sehc/v1/tblock")
-  /// A TChain commit (decision bits and commit certificate).
-  public static let commit = SigningDomain(known: "sehc/v1/commit")
-  /// A view-change message.
+  /// A TChain vote (`Vote.body`).
+  public static let vote = SigningDomain(known: "sehc/v1/vote")
+  /// A TChain view change (`ViewChange.body`).
   public static let viewChange = SigningDomain(known: "sehc/v1/viewchange")
-  /// An RChain block proposal header.
+  /// An RBlock hash, signed by its proposer and by every validator in its certificate.
   public static let rblock = SigningDomain(known: "sehc/v1/rblock")
-  /// A validator's signature in an RBlock certificate.
-  public static let rblockSign = SigningDomain(known: "sehc/v1/rblock-sign")
-  /// A cross-shard receipt.
-  public static let receipt = SigningDomain(known: "sehc/v1/receipt")
-  /// Equivocation evidence.
-  public static let evidence = SigningDomain(known: "sehc/v1/evidence")
-  /// A blob chunk (replication).
-  public static let chunk = SigningDomain(known: "sehc/v1/chunk")
-  /// A client JSON Web Token issued by a node.
-  public static let jwt = SigningDomain(known: "sehc/v1/jwt")
+  /// An RChain view change (`RChainViewChange.body`).
+  public static let rchainViewChange = SigningDomain(known: "sehc/v1/rviewchange")
 
   /// Every built-in domain.
-  public static let all: [SigningDomain] = [
-    .transaction, .vote, .proposal, .tblock, .commit, .viewChange, .rblock, .rblockSign, .receipt, .evidence,
-    .chunk, .jwt,
-  ]
+  public static let all: [SigningDomain] = [.transaction, .tblock, .vote, .viewChange, .rblock, .rchainViewChange]
 
   /// Pairs (shorter, longer) of domains in `domains` where the shorter is a prefix of the longer.
   public static func prefixPairs(in domains: [SigningDomain] = all) -> [(SigningDomain, SigningDomain)] {

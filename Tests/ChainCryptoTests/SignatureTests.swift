@@ -89,14 +89,14 @@ struct SignatureTests {
   func domainStrings() throws {
     #expect(
       SigningDomain.all.map(\.rawValue) == [
-        "sehc/v1/tx", "sehc/v1/vote", "sehc/v1/proposal", "sehc/v1/tblock", "sehc/v1/commit",
-        "sehc/v1/viewchange",
-        "sehc/v1/rblock", "sehc/v1/rblock-sign", "sehc/v1/receipt", "sehc/v1/evidence", "sehc/v1/chunk",
-        "sehc/v1/jwt",
+        "sehc/v1/tx", "sehc/v1/tblock", "sehc/v1/vote", "sehc/v1/viewchange", "sehc/v1/rblock",
+        "sehc/v1/rviewchange",
       ])
     #expect(Set(SigningDomain.all).count == SigningDomain.all.count)
-    // The one prefix pair among the built-in domains (see SigningDomain's documentation).
-    #expect(SigningDomain.prefixPairs().map { "\($0.0)<\($0.1)" } == ["sehc/v1/rblock<sehc/v1/rblock-sign"])
+    // The built-in set is prefix-free (see SigningDomain's documentation); a prefix is detected.
+    #expect(SigningDomain.prefixPairs().isEmpty)
+    let extended = SigningDomain.all + [try SigningDomain("sehc/v1/tx-extra")]
+    #expect(SigningDomain.prefixPairs(in: extended).map { "\($0.0)<\($0.1)" } == ["sehc/v1/tx<sehc/v1/tx-extra"])
     let custom = try SigningDomain("sehc/v1/custom")
     #expect(custom.signedBytes(Data([1, 2])) == Data("sehc/v1/custom".utf8) + Data([1, 2]))
     #expect(throws: CryptoError.self) { try SigningDomain("") }
