@@ -78,7 +78,7 @@ var targets: [Target] = [
 
   .executableTarget(
     name: "sehc-vectors",
-    dependencies: ["Wire"],
+    dependencies: ["Wire", "ChainCrypto"],
     path: "Tools/Vectors/Sources",
     swiftSettings: swiftSettings
   ),

@@ -21,6 +21,7 @@ OUTPUTS=(
   Sources/Wire/Generated
   Tools/Vectors/Sources/Generated
   Interop/vectors/messages.json
+  Interop/vectors/signing.json
 )
 
 if [ $CHECK -eq 1 ]; then

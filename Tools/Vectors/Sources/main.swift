@@ -16,6 +16,7 @@ func run() throws {
   let out = URL(fileURLWithPath: arguments[1])
   try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
   try writeMessageVectors(to: out.appendingPathComponent("messages.json"))
+  try SigningVectors.make().write(to: out.appendingPathComponent("signing.json"))
 }
 
 struct VectorError: Error, CustomStringConvertible {
