@@ -11,13 +11,24 @@ let package = Package(
   name: "SeHealthChainBenchmarks",
   platforms: [.macOS(.v15)],
   dependencies: [
-    .package(name: "SeHealthChain", path: "../..")
+    .package(name: "SeHealthChain", path: "../.."),
+    // The anchor of the wire benchmarks; its protoc plugin regenerates Sources/bench-wire/SwiftProtobuf.
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     .target(name: "BenchSupport", swiftSettings: swiftSettings),
     .executableTarget(
       name: "bench-crypto",
       dependencies: ["BenchSupport", .product(name: "ChainCrypto", package: "SeHealthChain")],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "bench-wire",
+      dependencies: [
+        "BenchSupport",
+        .product(name: "Wire", package: "SeHealthChain"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       swiftSettings: swiftSettings
     ),
   ]

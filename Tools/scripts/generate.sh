@@ -5,6 +5,7 @@
 #   3. Swift messages, protobuf-c bridge, JSON mapping, gRPC stubs, registry   -> Sources/Wire/Generated
 #   4. the same for the interop protos (grpc.testing)                          -> Interop/Swift/...
 #   5. interop vectors                                                         -> Interop/vectors
+#   6. swift-protobuf code of the wire benchmark's anchor                      -> Tools/Benchmarks/Sources/bench-wire
 # With --check it regenerates into a temporary copy and fails if anything differs (used by make test).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -83,6 +84,33 @@ swift format --configuration .swift-format --in-place --parallel --recursive "$O
 #    which must equal the tree's anyway, or the diff below fails).
 swift build --product sehc-vectors >/dev/null
 "$BIN/sehc-vectors" --out "$OUT/Interop/vectors" >/dev/null
+
+# 6. The benchmark's swift-protobuf code (the anchor of bench-wire), by protoc-gen-swift built from the
+#    swift-protobuf version the benchmark package resolves. In --check mode only the stamp is compared:
+#    each file records the SHA-256 of Proto/, and a stale stamp fails the check.
+PROTO_STAMP=$( (cd Proto && find . -name '*.proto' | LC_ALL=C sort | xargs cat) | sha256sum | cut -d' ' -f1)
+SWIFT_PROTOBUF_OUT=Tools/Benchmarks/Sources/bench-wire/SwiftProtobuf
+if [ $CHECK -eq 1 ]; then
+  for f in "$SWIFT_PROTOBUF_OUT"/*.pb.swift; do
+    if ! grep -q "Proto/ SHA-256: $PROTO_STAMP" "$f"; then
+      echo "generated code is stale: $f was generated from another Proto/; run 'make generate' and commit" >&2
+      exit 1
+    fi
+  done
+else
+  (cd Tools/Benchmarks && swift package resolve >/dev/null)
+  swift build --package-path Tools/Benchmarks/.build/checkouts/swift-protobuf -c release --product protoc-gen-swift \
+    --scratch-path .build-protoc-gen-swift >/dev/null
+  PLUGIN=$(swift build --package-path Tools/Benchmarks/.build/checkouts/swift-protobuf -c release \
+    --scratch-path .build-protoc-gen-swift --show-bin-path)/protoc-gen-swift
+  rm -rf "$SWIFT_PROTOBUF_OUT" && mkdir -p "$SWIFT_PROTOBUF_OUT"
+  (cd Proto && protoc -I. --plugin=protoc-gen-swift="$PLUGIN" --swift_out="$ROOT/$SWIFT_PROTOBUF_OUT" \
+    --swift_opt=FileNaming=PathToUnderscores $(proto_files . | grep '^sehc/'))
+  for f in "$SWIFT_PROTOBUF_OUT"/*.pb.swift; do
+    { echo "// Proto/ SHA-256: $PROTO_STAMP (checked by make test; regenerate with make generate)"; cat "$f"; } > "$f.tmp"
+    mv "$f.tmp" "$f"
+  done
+fi
 
 if [ $CHECK -eq 1 ]; then
   status=0
