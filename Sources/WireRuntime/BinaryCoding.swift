@@ -6,23 +6,25 @@ extension WireMessage {
   ///
   /// The input is checked against `limits` and scanned before protobuf-c unpacks it; every problem
   /// is a ``WireError`` naming the field and byte offset.
+  @inlinable
   public init(serializedBytes bytes: some ContiguousBytes, limits: DecodingLimits = .default) throws {
-    self = try bytes.withUnsafeBytes { try Self.decode($0, limits: limits) }
+    self = try bytes.withUnsafeBytes { try Self._decode($0, limits: limits) }
   }
 
   /// Encodes the message with protobuf-c. Fails with ``WireError/Code/containsNUL`` if a string
   /// contains NUL (protobuf-c would silently truncate it).
+  @inlinable
   public func serializedData() throws -> Data {
     try withProtobufC { message, size in
-      var data = Data(count: size)
-      if size > 0 {
-        data.withUnsafeMutableBytes { _ = protobuf_c_message_pack(message, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-      }
-      return data
+      guard size > 0, let buffer = malloc(size) else { return Data() }
+      _ = protobuf_c_message_pack(message, buffer.assumingMemoryBound(to: UInt8.self))
+      // The packed bytes become the Data's storage: no zero-filling, no copy.
+      return Data(bytesNoCopy: buffer, count: size, deallocator: .free)
     }
   }
 
   /// Encodes the message with protobuf-c into a byte array.
+  @inlinable
   public func serializedBytes() throws -> [UInt8] {
     try withProtobufC { message, size in
       [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
@@ -33,23 +35,27 @@ extension WireMessage {
   }
 
   /// Runs `body` with this message built as a protobuf-c structure, and its packed size.
-  @_spi(WireBridge) public func withProtobufC<R>(
+  @inlinable
+  public func withProtobufC<R>(
     _ body: (UnsafePointer<ProtobufCMessage>, Int) throws -> R
   ) throws -> R {
-    let arena = EncodeArena()
-    let raw: UnsafeMutableRawPointer
-    do {
-      raw = try _protobufC(arena: arena)
-    } catch let error as WireError {
-      throw error.inMessage(Self.protoMessageName)
-    }
-    let message = UnsafePointer(raw.assumingMemoryBound(to: ProtobufCMessage.self))
-    return try arena.withLargeBytesBound {
-      try body(message, protobuf_c_message_get_packed_size(message))
+    try withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 16) { stack in
+      var arena = EncodeArena(initialBlock: stack)
+      let raw: UnsafeMutableRawPointer
+      do {
+        raw = try _protobufC(arena: &arena)
+      } catch let error as WireError {
+        throw error.inMessage(Self.protoMessageName)
+      }
+      let message = UnsafePointer(raw.assumingMemoryBound(to: ProtobufCMessage.self))
+      return try arena.withLargeBytesBound {
+        try body(message, protobuf_c_message_get_packed_size(message))
+      }
     }
   }
 
-  static func decode(_ buffer: UnsafeRawBufferPointer, limits: DecodingLimits) throws -> Self {
+  @inlinable
+  public static func _decode(_ buffer: UnsafeRawBufferPointer, limits: DecodingLimits) throws -> Self {
     guard buffer.count <= limits.maxBytes else {
       throw WireError(
         .tooLarge, messageType: protoMessageName,
@@ -59,15 +65,18 @@ extension WireMessage {
     return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { empty in
       let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(empty.baseAddress!)
       try WireScanner(base: base, limits: limits).scanMessage(descriptor, start: 0, end: buffer.count, depth: 1)
-      guard let unpacked = protobuf_c_message_unpack(descriptor, nil, buffer.count, base) else {
-        throw WireError(.malformed, messageType: protoMessageName, detail: "protobuf-c could not unpack the input")
-      }
-      defer { protobuf_c_message_free_unpacked(unpacked, nil) }
-      var decoder = CMessageDecoder()
-      do {
-        return try Self(_protobufC: UnsafeMutableRawPointer(unpacked), decoder: &decoder)
-      } catch let error as WireError {
-        throw error.inMessage(protoMessageName)
+      // Everything protobuf-c allocates comes from the unpack arena and is released with it, so
+      // protobuf_c_message_free_unpacked is not called.
+      return try withUnpackAllocator { allocator, arena in
+        guard let unpacked = protobuf_c_message_unpack(descriptor, allocator, buffer.count, base) else {
+          throw WireError(.malformed, messageType: protoMessageName, detail: "protobuf-c could not unpack the input")
+        }
+        var decoder = CMessageDecoder(arena: arena)
+        do {
+          return try Self(_protobufC: UnsafeMutableRawPointer(unpacked), decoder: &decoder)
+        } catch let error as WireError {
+          throw error.inMessage(protoMessageName)
+        }
       }
     }
   }

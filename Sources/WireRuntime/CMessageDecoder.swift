@@ -3,16 +3,17 @@ public import Foundation
 
 /// Turns the fields of an unpacked protobuf-c message into Swift values; used by generated code.
 ///
-/// Byte fields of at least ``stealThreshold`` bytes are not copied: the decoder adopts protobuf-c's
-/// malloc'd buffer as the storage of a `Data` (freed with `free`) and clears the C pointer so
-/// `protobuf_c_message_free_unpacked` leaves it alone. Strings are validated as UTF-8.
-@_spi(WireBridge) public struct CMessageDecoder {
-  /// Byte fields at least this long are adopted instead of copied.
-  public static let stealThreshold = 16 * 1024
+/// Large byte fields (allocated by the ``UnpackArena`` with `malloc`) are not copied: the decoder
+/// adopts the buffer as the storage of a `Data` (freed with `free`) and clears the C pointer. Strings
+/// are validated as UTF-8.
+public struct CMessageDecoder {
+  @usableFromInline let arena: UnsafeMutablePointer<UnpackArena>?
 
-  public init() {}
+  @inlinable init(arena: UnsafeMutablePointer<UnpackArena>?) {
+    self.arena = arena
+  }
 
-  public func string(_ pointer: UnsafeMutablePointer<CChar>?, field: StaticString) throws -> String {
+  @inlinable public func string(_ pointer: UnsafeMutablePointer<CChar>?, field: StaticString) throws -> String {
     guard let pointer, pointer.pointee != 0 else { return "" }
     guard let string = String(validatingCString: pointer) else {
       throw WireError(.invalidUTF8, messageType: "", fieldPath: ["\(field)"], detail: "string is not valid UTF-8")
@@ -20,10 +21,10 @@ public import Foundation
     return string
   }
 
-  public func bytes(_ binary: inout ProtobufCBinaryData) -> Data {
+  @inlinable public func bytes(_ binary: inout ProtobufCBinaryData) -> Data {
     let count = binary.len
     guard count > 0, let data = binary.data else { return Data() }
-    if count >= Self.stealThreshold {
+    if count >= UnpackArena.largeThreshold, let arena, arena.pointee.adopt(UnsafeMutableRawPointer(data)) {
       binary.data = nil
       binary.len = 0
       return Data(bytesNoCopy: data, count: count, deallocator: .free)
@@ -31,7 +32,7 @@ public import Foundation
     return Data(bytes: data, count: count)
   }
 
-  public func message<M: WireMessage, C>(
+  @inlinable public func message<M: WireMessage, C>(
     _ type: M.Type, _ pointer: UnsafeMutablePointer<C>?, field: StaticString
   ) throws -> M? {
     guard let pointer else { return nil }
@@ -43,7 +44,7 @@ public import Foundation
     }
   }
 
-  public func messages<M: WireMessage, C>(
+  @inlinable public func messages<M: WireMessage, C>(
     _ type: M.Type, _ array: UnsafeMutablePointer<UnsafeMutablePointer<C>?>?, count: Int, field: StaticString
   ) throws -> [M] {
     guard let array, count > 0 else { return [] }
@@ -61,36 +62,45 @@ public import Foundation
     return result
   }
 
-  public func strings(
+  @inlinable public func strings(
     _ array: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, count: Int, field: StaticString
   ) throws -> [String] {
     guard let array, count > 0 else { return [] }
-    return try (0..<count).map { index in
-      guard let pointer = array[index], pointer.pointee != 0 else { return "" }
+    var result: [String] = []
+    result.reserveCapacity(count)
+    for index in 0..<count {
+      guard let pointer = array[index], pointer.pointee != 0 else {
+        result.append("")
+        continue
+      }
       guard let string = String(validatingCString: pointer) else {
         throw WireError(
           .invalidUTF8, messageType: "", fieldPath: ["\(field)[\(index)]"], detail: "string is not valid UTF-8")
       }
-      return string
+      result.append(string)
     }
+    return result
   }
 
-  public func bytesArray(_ array: UnsafeMutablePointer<ProtobufCBinaryData>?, count: Int) -> [Data] {
+  @inlinable public func bytesArray(_ array: UnsafeMutablePointer<ProtobufCBinaryData>?, count: Int) -> [Data] {
     guard let array, count > 0 else { return [] }
-    return (0..<count).map { bytes(&array[$0]) }
+    var result: [Data] = []
+    result.reserveCapacity(count)
+    for index in 0..<count { result.append(bytes(&array[index])) }
+    return result
   }
 
-  public func scalars<T>(_ array: UnsafeMutablePointer<T>?, count: Int) -> [T] {
+  @inlinable public func scalars<T>(_ array: UnsafeMutablePointer<T>?, count: Int) -> [T] {
     guard let array, count > 0 else { return [] }
     return Array(UnsafeBufferPointer(start: array, count: count))
   }
 
-  public func bools(_ array: UnsafeMutablePointer<protobuf_c_boolean>?, count: Int) -> [Bool] {
+  @inlinable public func bools(_ array: UnsafeMutablePointer<protobuf_c_boolean>?, count: Int) -> [Bool] {
     guard let array, count > 0 else { return [] }
     return (0..<count).map { array[$0] != 0 }
   }
 
-  public func enums<E: WireEnum, C: RawRepresentable>(
+  @inlinable public func enums<E: WireEnum, C: RawRepresentable>(
     _ type: E.Type, _ array: UnsafeMutablePointer<C>?, count: Int
   ) -> [E] where C.RawValue: BinaryInteger {
     guard let array, count > 0 else { return [] }
@@ -100,7 +110,7 @@ public import Foundation
 
 extension WireError {
   /// Fills in the message type of an error raised by a field helper, which does not know it.
-  @_spi(WireBridge) public func inMessage(_ type: String) -> WireError {
+  public func inMessage(_ type: String) -> WireError {
     guard messageType.isEmpty else { return self }
     var copy = self
     copy.messageType = type

@@ -3,14 +3,14 @@ public import Foundation
 
 extension EncodeArena {
   /// A copy of a repeated scalar field.
-  public func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+  @inlinable public mutating func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
     let target = array(of: T.self, count: values.count)
     _ = UnsafeMutableBufferPointer(start: target, count: values.count).initialize(from: values)
     return target
   }
 
   /// A repeated enum field as protobuf-c's C enum array.
-  public func copyEnums<E: WireEnum, C: RawRepresentable>(_ values: [E]) -> UnsafeMutablePointer<C>
+  @inlinable public mutating func copyEnums<E: WireEnum, C: RawRepresentable>(_ values: [E]) -> UnsafeMutablePointer<C>
   where C.RawValue: FixedWidthInteger {
     let target = array(of: C.self, count: values.count)
     for (index, value) in values.enumerated() {
@@ -20,7 +20,9 @@ extension EncodeArena {
   }
 
   /// A repeated string field as an array of NUL-terminated copies.
-  public func cStrings(_ values: [String], field: StaticString) throws -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+  @inlinable public mutating func cStrings(_ values: [String], field: StaticString) throws
+    -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+  {
     let target = array(of: UnsafeMutablePointer<CChar>?.self, count: values.count)
     for (index, value) in values.enumerated() {
       do {
@@ -34,17 +36,36 @@ extension EncodeArena {
   }
 
   /// A repeated bytes field (large elements bound in place, see ``setBytes(_:into:)``).
-  public func binaries(_ values: [Data]) -> UnsafeMutablePointer<ProtobufCBinaryData> {
+  ///
+  /// The small elements are copied into one region sized in a first pass; the copying closure captures
+  /// no part of the arena, which lets the compiler borrow each element instead of copying it.
+  @inlinable public mutating func binaries(_ values: [Data]) -> UnsafeMutablePointer<ProtobufCBinaryData> {
     let target = array(of: ProtobufCBinaryData.self, count: values.count)
-    for (index, value) in values.enumerated() {
-      (target + index).initialize(to: ProtobufCBinaryData(len: 0, data: nil))
-      setBytes(value, into: target + index)
+    var smallTotal = 0
+    for value in values where value.count < Self.largeBytesThreshold { smallTotal &+= value.count }
+    var cursor = allocate(byteCount: smallTotal, alignment: 1)
+    for index in values.indices {
+      let slot = target + index
+      let destination = cursor
+      let copied = values[index].withUnsafeBytes { raw -> Int in
+        let count = raw.count
+        guard count < EncodeArena.largeBytesThreshold else { return -1 }
+        if count > 0 { destination.copyMemory(from: raw.baseAddress.unsafelyUnwrapped, byteCount: count) }
+        slot.initialize(
+          to: ProtobufCBinaryData(len: count, data: count > 0 ? destination.assumingMemoryBound(to: UInt8.self) : nil))
+        return count
+      }
+      if copied >= 0 {
+        cursor += copied
+      } else {
+        setBytes(values[index], into: slot)
+      }
     }
     return target
   }
 
   /// A bytes value copied into the arena (for oneof members, whose storage is a C union).
-  public func copiedBinary(_ value: Data) -> ProtobufCBinaryData {
+  @inlinable public mutating func copiedBinary(_ value: Data) -> ProtobufCBinaryData {
     guard !value.isEmpty else { return ProtobufCBinaryData(len: 0, data: nil) }
     let target = allocate(byteCount: value.count, alignment: 1)
     value.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: value.count) }
@@ -52,22 +73,24 @@ extension EncodeArena {
   }
 
   /// A sub-message built in this arena; errors are reported under `field`.
-  public func child<M: WireMessage, C>(_ value: M, field: StaticString, as type: C.Type) throws -> UnsafeMutablePointer<C> {
+  @inlinable public mutating func child<M: WireMessage, C>(_ value: M, field: StaticString, as type: C.Type) throws
+    -> UnsafeMutablePointer<C>
+  {
     do {
-      return try value._protobufC(arena: self).assumingMemoryBound(to: C.self)
+      return try value._protobufC(arena: &self).assumingMemoryBound(to: C.self)
     } catch let error as WireError {
       throw error.nested(in: "\(field)", of: "")
     }
   }
 
   /// A repeated message field: an array of pointers to sub-messages built in this arena.
-  public func children<M: WireMessage, C>(_ values: [M], field: StaticString) throws
+  @inlinable public mutating func children<M: WireMessage, C>(_ values: [M], field: StaticString) throws
     -> UnsafeMutablePointer<UnsafeMutablePointer<C>?>
   {
     let target = array(of: UnsafeMutablePointer<C>?.self, count: values.count)
     for (index, value) in values.enumerated() {
       do {
-        (target + index).initialize(to: try value._protobufC(arena: self).assumingMemoryBound(to: C.self))
+        (target + index).initialize(to: try value._protobufC(arena: &self).assumingMemoryBound(to: C.self))
       } catch let error as WireError {
         throw error.nested(in: "\(field)[\(index)]", of: "")
       }

@@ -3,46 +3,69 @@ public import Foundation
 
 /// Memory for the protobuf-c structures of one encode: a bump allocator freed all at once.
 ///
-/// Strings and small byte fields are copied into the arena. Byte fields of at least
-/// ``largeBytesThreshold`` are not copied: the arena remembers them and binds their storage only for
-/// the duration of ``withLargeBytesBound(_:)``, inside `Data.withUnsafeBytes`, so that packing an image
-/// chunk copies its bytes exactly once, into the output.
-@_spi(WireBridge) public final class EncodeArena {
+/// The first block is the caller's (on the stack, see ``WireMessage/withProtobufC(_:)``); later blocks
+/// come from the heap and are freed when the arena goes away. Strings and small byte fields are copied
+/// into the arena. Byte fields of at least ``largeBytesThreshold`` are not copied: the arena remembers
+/// them and binds their storage only for the duration of ``withLargeBytesBound(_:)``, inside
+/// `Data.withUnsafeBytes`, so that packing an image chunk copies its bytes exactly once, into the output.
+///
+/// The arena is noncopyable and passed `inout`, so its hot path is inlined into generated code with no
+/// reference counting and no dynamic exclusivity checks.
+public struct EncodeArena: ~Copyable {
   /// Byte fields at least this long are bound in place instead of copied.
-  public static let largeBytesThreshold = 16 * 1024
+  public static var largeBytesThreshold: Int { 16 * 1024 }
   /// Most byte fields bound in place per encode (each adds a stack frame); later ones are copied.
-  static let maxBoundFields = 64
+  @usableFromInline static var maxBoundFields: Int { 64 }
 
-  private var blocks: [UnsafeMutableRawPointer] = []
-  private var cursor: UnsafeMutableRawPointer?
-  private var remaining = 0
-  private var nextBlockSize = 4096
-  private var largeFields: [(slot: UnsafeMutablePointer<ProtobufCBinaryData>, data: Data)] = []
+  @usableFromInline var cursor: UnsafeMutableRawPointer?
+  @usableFromInline var remaining: Int
+  @usableFromInline var heapBlocks: [UnsafeMutableRawPointer] = []
+  @usableFromInline var nextBlockSize = 16 * 1024
+  @usableFromInline var largeFields: [LargeField] = []
 
-  public init() {}
+  /// A byte field bound in place while packing.
+  @usableFromInline struct LargeField {
+    @usableFromInline var slot: UnsafeMutablePointer<ProtobufCBinaryData>
+    @usableFromInline var data: Data
+
+    @inlinable init(slot: UnsafeMutablePointer<ProtobufCBinaryData>, data: Data) {
+      self.slot = slot
+      self.data = data
+    }
+  }
+
+  /// An arena whose first block is `initialBlock` (not freed by the arena).
+  @inlinable public init(initialBlock: UnsafeMutableRawBufferPointer) {
+    cursor = initialBlock.baseAddress
+    remaining = initialBlock.count
+  }
 
   deinit {
-    for block in blocks { block.deallocate() }
+    for block in heapBlocks { block.deallocate() }
   }
 
   /// Uninitialized, `alignment`-aligned memory that lives as long as the arena.
-  public func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+  @inlinable public mutating func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
     if let cursor {
-      let padding = (alignment - Int(bitPattern: cursor) % alignment) % alignment
-      if padding + byteCount <= remaining {
+      let padding = (alignment &- Int(bitPattern: cursor) & (alignment &- 1)) & (alignment &- 1)
+      if padding &+ byteCount <= remaining {
         let result = cursor + padding
         self.cursor = result + byteCount
-        remaining -= padding + byteCount
+        remaining &-= padding &+ byteCount
         return result
       }
     }
+    return allocateSlow(byteCount: byteCount, alignment: alignment)
+  }
+
+  @usableFromInline mutating func allocateSlow(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
     if byteCount > nextBlockSize / 2 {
       let block = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: max(alignment, 16))
-      blocks.append(block)
+      heapBlocks.append(block)
       return block
     }
     let block = UnsafeMutableRawPointer.allocate(byteCount: nextBlockSize, alignment: 16)
-    blocks.append(block)
+    heapBlocks.append(block)
     cursor = block
     remaining = nextBlockSize
     nextBlockSize = min(nextBlockSize * 2, 1 << 20)
@@ -50,7 +73,9 @@ public import Foundation
   }
 
   /// A protobuf-c message structure, initialized by its generated `__init` function.
-  public func message<T>(_ type: T.Type, _ initialize: (UnsafeMutablePointer<T>?) -> Void) -> UnsafeMutablePointer<T> {
+  @inlinable public mutating func message<T>(_ type: T.Type, _ initialize: (UnsafeMutablePointer<T>?) -> Void)
+    -> UnsafeMutablePointer<T>
+  {
     let raw = allocate(byteCount: MemoryLayout<T>.stride, alignment: MemoryLayout<T>.alignment)
     let pointer = raw.bindMemory(to: T.self, capacity: 1)
     initialize(pointer)
@@ -58,42 +83,38 @@ public import Foundation
   }
 
   /// An uninitialized array of `count` elements.
-  public func array<T>(of type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+  @inlinable public mutating func array<T>(of type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
     let raw = allocate(byteCount: MemoryLayout<T>.stride * max(count, 1), alignment: MemoryLayout<T>.alignment)
     return raw.bindMemory(to: T.self, capacity: max(count, 1))
   }
 
   /// A NUL-terminated copy of `string`. Fails if the string contains NUL: protobuf-c would silently cut
   /// it there.
-  public func cString(_ string: String, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
+  @inlinable public mutating func cString(_ string: String, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
     var string = string
     return try string.withUTF8 { utf8 in
-      if let base = utf8.baseAddress, memchr(base, 0, utf8.count) != nil {
+      let count = utf8.count
+      if let base = utf8.baseAddress, memchr(base, 0, count) != nil {
         throw WireError(
           .containsNUL, messageType: "", fieldPath: ["\(field)"],
           detail: "string contains NUL, which protobuf-c would silently truncate; remove it")
       }
-      let target = allocate(byteCount: utf8.count + 1, alignment: 1).bindMemory(to: CChar.self, capacity: utf8.count + 1)
-      if let base = utf8.baseAddress {
-        UnsafeMutableRawPointer(target).copyMemory(from: base, byteCount: utf8.count)
-      }
-      target[utf8.count] = 0
-      return target
+      let target = allocate(byteCount: count &+ 1, alignment: 1)
+      if let base = utf8.baseAddress { target.copyMemory(from: base, byteCount: count) }
+      target.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
+      return target.assumingMemoryBound(to: CChar.self)
     }
   }
 
   /// Points `slot` at `data`: a copy in the arena for small data, the data's own storage (bound in
   /// ``withLargeBytesBound(_:)``) for large data.
-  public func setBytes(_ data: Data, into slot: UnsafeMutablePointer<ProtobufCBinaryData>) {
+  @inlinable public mutating func setBytes(_ data: borrowing Data, into slot: UnsafeMutablePointer<ProtobufCBinaryData>) {
     let count = data.count
     slot.pointee.len = count
-    if count == 0 {
-      slot.pointee.data = nil
-      return
-    }
+    slot.pointee.data = nil
+    if count == 0 { return }
     if count >= Self.largeBytesThreshold && largeFields.count < Self.maxBoundFields {
-      slot.pointee.data = nil
-      largeFields.append((slot, data))
+      largeFields.append(LargeField(slot: slot, data: copy data))
       return
     }
     let target = allocate(byteCount: count, alignment: 1)
@@ -102,16 +123,17 @@ public import Foundation
   }
 
   /// Runs `body` with every large byte field pointing at its data's storage.
-  public func withLargeBytesBound<R>(_ body: () throws -> R) rethrows -> R {
-    try bind(from: 0, body)
+  @inlinable public mutating func withLargeBytesBound<R>(_ body: () throws -> R) rethrows -> R {
+    if largeFields.isEmpty { return try body() }
+    return try bind(from: 0, body)
   }
 
-  private func bind<R>(from index: Int, _ body: () throws -> R) rethrows -> R {
+  @usableFromInline func bind<R>(from index: Int, _ body: () throws -> R) rethrows -> R {
     guard index < largeFields.count else { return try body() }
-    let (slot, data) = largeFields[index]
-    return try data.withUnsafeBytes { raw in
-      slot.pointee.data = UnsafeMutablePointer(mutating: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
-      defer { slot.pointee.data = nil }
+    let field = largeFields[index]
+    return try field.data.withUnsafeBytes { raw in
+      field.slot.pointee.data = UnsafeMutablePointer(mutating: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+      defer { field.slot.pointee.data = nil }
       return try bind(from: index + 1, body)
     }
   }

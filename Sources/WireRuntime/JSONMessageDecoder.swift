@@ -3,7 +3,7 @@ public import Foundation
 /// Reads field values from parsed JSON as Python's `json_format.Parse` accepts them; used by
 /// generated code. Integers come as numbers or strings, bytes as standard or URL-safe base64 with or
 /// without padding, enums as names or numbers; `null` leaves a field at its default.
-@_spi(WireBridge) public struct JSONMessageDecoder {
+public struct JSONMessageDecoder {
   public init() {}
 
   private func invalid(_ field: StaticString, _ detail: String) -> WireError {

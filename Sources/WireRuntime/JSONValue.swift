@@ -1,5 +1,5 @@
 /// A parsed JSON value. Numbers keep their source text, so 64-bit integers lose no precision.
-@_spi(WireBridge) public indirect enum JSONValue: Sendable, Hashable {
+public indirect enum JSONValue: Sendable, Hashable {
   case null
   case bool(Bool)
   case number(String)
@@ -20,7 +20,7 @@
 }
 
 /// A JSON object with its members in source order.
-@_spi(WireBridge) public struct JSONObject: Sendable, Hashable {
+public struct JSONObject: Sendable, Hashable {
   public var members: [(key: String, value: JSONValue)]
 
   public init(members: [(key: String, value: JSONValue)]) {
@@ -42,7 +42,7 @@
 
 /// A strict RFC 8259 parser with a nesting limit; duplicate keys in one object are an error, as in
 /// Python's `json_format`.
-@_spi(WireBridge) public struct JSONParser {
+public struct JSONParser {
   private let bytes: [UInt8]
   private var position = 0
   private let maxDepth: Int

@@ -3,7 +3,7 @@ public import Foundation
 /// Writes proto3 canonical JSON exactly as Python's `google.protobuf.json_format` does through
 /// `json.dumps(..., ensure_ascii=False)`: compact (`separators=(",", ":")`) or indented by two spaces
 /// (`indent=2`, the layout of `MessageToJson`). Fields are written in field-number order.
-@_spi(WireBridge) public struct JSONWriter {
+public struct JSONWriter {
   public private(set) var bytes: [UInt8] = []
   private let indent: Int
   /// For each open container, whether it already has an element.

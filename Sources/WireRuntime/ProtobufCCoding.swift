@@ -1,4 +1,4 @@
-internal import CProtobufC
+public import CProtobufC
 public import GRPCCore
 
 /// Serializes gRPC messages with protobuf-c for grpc-swift's `GRPCCore`.
@@ -32,7 +32,7 @@ public struct ProtobufCDeserializer<Message: WireMessage>: MessageDeserializer {
 
   public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> Message {
     do {
-      return try serializedMessageBytes.withUnsafeBytes { try Message.decode($0, limits: limits) }
+      return try serializedMessageBytes.withUnsafeBytes { try Message._decode($0, limits: limits) }
     } catch let error as WireError {
       throw RPCError(code: .invalidArgument, message: "malformed \(Message.protoMessageName): \(error)")
     }

@@ -17,20 +17,20 @@ public protocol WireMessage: Sendable, Hashable, CustomDebugStringConvertible {
   init()
 
   /// The protobuf-c descriptor of the message.
-  @_spi(WireBridge) static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { get }
+  static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { get }
 
   /// Reads an unpacked protobuf-c message. May take ownership of large byte buffers (it sets their
   /// pointers to nil so that `protobuf_c_message_free_unpacked` leaves them alone).
-  @_spi(WireBridge) init(_protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder) throws
+  init(_protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder) throws
 
   /// Builds the protobuf-c structure of this message in `arena` and returns a pointer to it.
-  @_spi(WireBridge) func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer
+  func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer
 
   /// Writes the proto3 canonical JSON object of this message.
-  @_spi(WireBridge) func _writeJSON(to writer: inout JSONWriter)
+  func _writeJSON(to writer: inout JSONWriter)
 
   /// Reads a message from a parsed JSON object.
-  @_spi(WireBridge) init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws
+  init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws
 }
 
 extension WireMessage {

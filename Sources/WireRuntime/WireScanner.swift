@@ -1,5 +1,5 @@
-internal import CProtobufC
-internal import Foundation
+public import CProtobufC
+public import Foundation
 
 /// Checks binary input against a message's protobuf-c descriptor before protobuf-c unpacks it.
 ///
@@ -9,23 +9,23 @@ internal import Foundation
 /// field type, groups, nesting deeper than the limit, and NUL inside strings. Unknown fields are
 /// skipped without being parsed, so their content cannot nest the scanner. UTF-8 validity is checked
 /// when strings become Swift strings.
-struct WireScanner {
+@usableFromInline struct WireScanner {
   private let base: UnsafePointer<UInt8>
   private let limits: DecodingLimits
 
-  init(base: UnsafePointer<UInt8>, limits: DecodingLimits) {
+  @usableFromInline init(base: UnsafePointer<UInt8>, limits: DecodingLimits) {
     self.base = base
     self.limits = limits
   }
 
   /// Scans `base[start..<end]` as one message of type `descriptor` at nesting `depth`.
-  func scanMessage(
+  @usableFromInline func scanMessage(
     _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, start: Int, end: Int, depth: Int
   ) throws {
-    let typeName = String(cString: descriptor.pointee.name)
+    let typeName = TypeName(descriptor)
     if depth > limits.maxDepth {
       throw WireError(
-        .tooDeep, messageType: typeName, offset: start,
+        .tooDeep, messageType: typeName.string, offset: start,
         detail: "messages nested deeper than the limit of \(limits.maxDepth)")
     }
     var position = start
@@ -36,36 +36,35 @@ struct WireScanner {
       let wireType = Int(tag & 7)
       guard fieldNumber >= 1, fieldNumber <= 0x1FFF_FFFF else {
         throw WireError(
-          .invalidTag, messageType: typeName, offset: tagOffset,
+          .invalidTag, messageType: typeName.string, offset: tagOffset,
           detail: "field number \(fieldNumber) is outside 1...536870911")
       }
       let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(fieldNumber))
-      let fieldName = field.map { String(cString: $0.pointee.name) } ?? "#\(fieldNumber)"
       do {
         try scanField(
-          field, name: fieldName, wireType: wireType, position: &position, end: end, depth: depth,
-          typeName: typeName, tagOffset: tagOffset)
+          field, wireType: wireType, position: &position, end: end, depth: depth, typeName: typeName,
+          tagOffset: tagOffset)
       } catch var error as WireError where error.fieldPath.isEmpty {
-        error.fieldPath = [fieldName]
+        error.fieldPath = [Self.fieldName(field, number: fieldNumber)]
         throw error
       }
     }
   }
 
   private func scanField(
-    _ field: UnsafePointer<ProtobufCFieldDescriptor>?, name: String, wireType: Int, position: inout Int,
-    end: Int, depth: Int, typeName: String, tagOffset: Int
+    _ field: UnsafePointer<ProtobufCFieldDescriptor>?, wireType: Int, position: inout Int,
+    end: Int, depth: Int, typeName: TypeName, tagOffset: Int
   ) throws {
     switch wireType {
     case 0, 1, 2, 5:
       break
     case 3, 4:
       throw WireError(
-        .wrongWireType, messageType: typeName, offset: tagOffset,
+        .wrongWireType, messageType: typeName.string, offset: tagOffset,
         detail: "groups (wire types 3 and 4) are not supported")
     default:
       throw WireError(
-        .invalidTag, messageType: typeName, offset: tagOffset, detail: "wire type \(wireType) does not exist")
+        .invalidTag, messageType: typeName.string, offset: tagOffset, detail: "wire type \(wireType) does not exist")
     }
     guard let field else {
       try skip(wireType: wireType, position: &position, end: end, typeName: typeName)
@@ -78,7 +77,7 @@ struct WireScanner {
       // Repeated scalars may come packed (one length-delimited run) whatever the declaration says.
       guard repeated, wireType == 2, expected != 2 else {
         throw WireError(
-          .wrongWireType, messageType: typeName, offset: tagOffset,
+          .wrongWireType, messageType: typeName.string, offset: tagOffset,
           detail: "wire type \(wireType) does not match the declared \(Self.typeName(type)) (wire type \(expected))")
       }
       let length = try readLength(&position, end: end, typeName: typeName)
@@ -90,7 +89,7 @@ struct WireScanner {
         let width = expected == 1 ? 8 : 4
         guard length % width == 0 else {
           throw WireError(
-            .truncated, messageType: typeName, offset: position,
+            .truncated, messageType: typeName.string, offset: position,
             detail: "packed \(Self.typeName(type)) run of \(length) bytes is not a multiple of \(width)")
         }
       default:
@@ -114,7 +113,7 @@ struct WireScanner {
         memchr(base + contentStart, 0, length) != nil
       {
         throw WireError(
-          .containsNUL, messageType: typeName, offset: contentStart,
+          .containsNUL, messageType: typeName.string, offset: contentStart,
           detail: "string contains a NUL byte, which protobuf-c cannot represent")
       }
       if type == PROTOBUF_C_TYPE_MESSAGE {
@@ -122,13 +121,13 @@ struct WireScanner {
         do {
           try scanMessage(sub, start: contentStart, end: position, depth: depth + 1)
         } catch let error as WireError {
-          throw error.nested(in: name, of: typeName)
+          throw error.nested(in: Self.fieldName(field, number: 0), of: typeName.string)
         }
       }
     }
   }
 
-  private func skip(wireType: Int, position: inout Int, end: Int, typeName: String) throws {
+  private func skip(wireType: Int, position: inout Int, end: Int, typeName: TypeName) throws {
     switch wireType {
     case 0: _ = try readVarint(&position, end: end, typeName: typeName)
     case 1: try advance(&position, by: 8, end: end, typeName: typeName)
@@ -139,47 +138,58 @@ struct WireScanner {
     }
   }
 
-  private func advance(_ position: inout Int, by count: Int, end: Int, typeName: String) throws {
+  private func advance(_ position: inout Int, by count: Int, end: Int, typeName: TypeName) throws {
     guard end - position >= count else {
       throw WireError(
-        .truncated, messageType: typeName, offset: position,
+        .truncated, messageType: typeName.string, offset: position,
         detail: "input ends inside a \(count)-byte fixed-width field (\(end - position) bytes left)")
     }
     position += count
   }
 
-  private func readLength(_ position: inout Int, end: Int, typeName: String) throws -> Int {
+  private func readLength(_ position: inout Int, end: Int, typeName: TypeName) throws -> Int {
     let lengthOffset = position
     let length = try readVarint(&position, end: end, typeName: typeName)
     guard length <= UInt64(end - position) else {
       throw WireError(
-        .truncated, messageType: typeName, offset: lengthOffset,
+        .truncated, messageType: typeName.string, offset: lengthOffset,
         detail: "length-delimited field of \(length) bytes, but only \(end - position) bytes are left")
     }
     return Int(length)
   }
 
-  private func readVarint(_ position: inout Int, end: Int, typeName: String) throws -> UInt64 {
+  private func readVarint(_ position: inout Int, end: Int, typeName: TypeName) throws -> UInt64 {
     let start = position
     var result: UInt64 = 0
     var shift: UInt64 = 0
     while true {
       guard position < end else {
-        throw WireError(.truncated, messageType: typeName, offset: start, detail: "input ends inside a varint")
+        throw WireError(.truncated, messageType: typeName.string, offset: start, detail: "input ends inside a varint")
       }
       let byte = base[position]
       position += 1
       if shift == 63 && byte > 1 {
         throw WireError(
-          .invalidVarint, messageType: typeName, offset: start, detail: "varint does not fit in 64 bits")
+          .invalidVarint, messageType: typeName.string, offset: start, detail: "varint does not fit in 64 bits")
       }
       result |= UInt64(byte & 0x7F) << shift
       if byte & 0x80 == 0 { return result }
       shift += 7
       if shift > 63 {
-        throw WireError(.invalidVarint, messageType: typeName, offset: start, detail: "varint longer than 10 bytes")
+        throw WireError(.invalidVarint, messageType: typeName.string, offset: start, detail: "varint longer than 10 bytes")
       }
     }
+  }
+
+  private static func fieldName(_ field: UnsafePointer<ProtobufCFieldDescriptor>?, number: UInt64) -> String {
+    field.map { String(cString: $0.pointee.name) } ?? "#\(number)"
+  }
+
+  /// A message type's name, made into a String only when an error needs it.
+  @usableFromInline struct TypeName {
+    let descriptor: UnsafePointer<ProtobufCMessageDescriptor>
+    init(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>) { self.descriptor = descriptor }
+    var string: String { String(cString: descriptor.pointee.name) }
   }
 
   private static func wireType(of type: ProtobufCType) -> Int {

@@ -25,13 +25,11 @@ OUTPUTS=(
   Interop/vectors/signing.json
 )
 
-if [ $CHECK -eq 1 ]; then
-  WORK=$(mktemp -d)
-  trap 'rm -rf "$WORK"' EXIT
-  OUT=$WORK/out
-else
-  OUT=$ROOT
-fi
+# Everything is generated into a scratch copy first; the tree is only touched once the code generation
+# steps have succeeded (and never with --check, which compares instead).
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/out
 
 proto_files() { (cd "$1" && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort); }
 
@@ -56,7 +54,6 @@ c_generate() { # $1 = proto root, $2 = C target dir (under $OUT), $3 = module (u
 }
 
 mkdir -p "$OUT"
-rm -rf "${OUTPUTS[@]/#/$OUT/}"
 
 # 1. descriptor.proto for the generator.
 DESC_TMP=$(mktemp -d)
@@ -80,8 +77,20 @@ mkdir -p "$OUT/Tools/Vectors/Sources/Generated"
 rm -f "$SET"
 swift format --configuration .swift-format --in-place --parallel --recursive "$OUT/Sources/Wire/Generated" "$OUT/Tools/Vectors/Sources/Generated"
 
-# 5. Interop vectors, by the vector tool built from the tree (with --check: from the regenerated code,
-#    which must equal the tree's anyway, or the diff below fails).
+# Code is installed into the tree before the vector tool is built from it (with --check the tree is not
+# touched: the tool is built from the tree's code, which must equal the regenerated code or the check
+# fails anyway).
+install() {
+  for o in "$@"; do
+    rm -rf "${ROOT:?}/$o"
+    mkdir -p "$(dirname "$ROOT/$o")"
+    cp -R "$OUT/$o" "$ROOT/$o"
+  done
+}
+CODE_OUTPUTS=("${OUTPUTS[@]:0:9}")  # everything but the vectors
+[ $CHECK -eq 0 ] && install "${CODE_OUTPUTS[@]}"
+
+# 5. Interop vectors, by the vector tool built from the tree.
 swift build --product sehc-vectors >/dev/null
 "$BIN/sehc-vectors" --out "$OUT/Interop/vectors" >/dev/null
 
@@ -124,4 +133,5 @@ if [ $CHECK -eq 1 ]; then
   [ $status -eq 0 ] && echo "generated code is current"
   exit $status
 fi
+install "${OUTPUTS[@]}"
 echo "generated: ${OUTPUTS[*]}"

@@ -3,7 +3,7 @@
 public import CProtobufC
 internal import Foundation
 internal import WireC
-@_spi(WireBridge) public import WireRuntime
+public import WireRuntime
 
 extension HealthCheckRequest {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
@@ -12,11 +12,11 @@ extension HealthCheckRequest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Health__V1__HealthCheckRequest.self, grpc__health__v1__health_check_request__init)
     do {
@@ -27,7 +27,7 @@ extension HealthCheckRequest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -47,18 +47,18 @@ extension HealthCheckResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Health__V1__HealthCheckResponse.self, grpc__health__v1__health_check_response__init)
     c.pointee.status = .init(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()

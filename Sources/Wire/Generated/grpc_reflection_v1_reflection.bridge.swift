@@ -3,7 +3,7 @@
 public import CProtobufC
 internal import Foundation
 internal import WireC
-@_spi(WireBridge) public import WireRuntime
+public import WireRuntime
 
 extension ServerReflectionRequest {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
@@ -12,11 +12,11 @@ extension ServerReflectionRequest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ServerReflectionRequest.self,
       grpc__reflection__v1__server_reflection_request__init)
@@ -49,7 +49,7 @@ extension ServerReflectionRequest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -89,11 +89,11 @@ extension ExtensionRequest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ExtensionRequest.self, grpc__reflection__v1__extension_request__init)
     do {
@@ -107,7 +107,7 @@ extension ExtensionRequest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -128,11 +128,11 @@ extension ServerReflectionResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ServerReflectionResponse.self,
       grpc__reflection__v1__server_reflection_response__init)
@@ -171,7 +171,7 @@ extension ServerReflectionResponse {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -214,11 +214,11 @@ extension FileDescriptorResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__FileDescriptorResponse.self, grpc__reflection__v1__file_descriptor_response__init)
     if !self.fileDescriptorProto.isEmpty {
@@ -228,7 +228,7 @@ extension FileDescriptorResponse {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -245,11 +245,11 @@ extension ExtensionNumberResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ExtensionNumberResponse.self,
       grpc__reflection__v1__extension_number_response__init)
@@ -267,7 +267,7 @@ extension ExtensionNumberResponse {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -288,11 +288,11 @@ extension ListServiceResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ListServiceResponse.self, grpc__reflection__v1__list_service_response__init)
     do {
@@ -306,7 +306,7 @@ extension ListServiceResponse {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -327,11 +327,11 @@ extension ServiceResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ServiceResponse.self, grpc__reflection__v1__service_response__init)
     do {
@@ -342,7 +342,7 @@ extension ServiceResponse {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -362,11 +362,11 @@ extension ErrorResponse {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(
       Grpc__Reflection__V1__ErrorResponse.self, grpc__reflection__v1__error_response__init)
     do {
@@ -380,7 +380,7 @@ extension ErrorResponse {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()

@@ -3,7 +3,7 @@
 public import CProtobufC
 internal import Foundation
 internal import WireC
-@_spi(WireBridge) public import WireRuntime
+public import WireRuntime
 
 extension Signature {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
@@ -12,18 +12,18 @@ extension Signature {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Signature.self, sehc__v1__signature__init)
     if !self.publicKey.isEmpty { arena.setBytes(self.publicKey, into: c.pointer(to: \.public_key)!) }
     if !self.signature.isEmpty { arena.setBytes(self.signature, into: c.pointer(to: \.signature)!) }
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -40,11 +40,11 @@ extension Attribute {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Attribute.self, sehc__v1__attribute__init)
     do {
       if !self.key.isEmpty { c.pointee.key = try arena.cString(self.key, field: "key") }
@@ -55,7 +55,7 @@ extension Attribute {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -76,11 +76,11 @@ extension MerkleProof {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__MerkleProof.self, sehc__v1__merkle_proof__init)
     c.pointee.leaf_index = self.leafIndex
     c.pointee.tree_size = self.treeSize
@@ -91,7 +91,7 @@ extension MerkleProof {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -109,11 +109,11 @@ extension BlockRef {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__BlockRef.self, sehc__v1__block_ref__init)
     c.pointee.shard = self.shard
     c.pointee.height = self.height
@@ -121,7 +121,7 @@ extension BlockRef {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()

@@ -3,7 +3,7 @@
 public import CProtobufC
 internal import Foundation
 internal import WireC
-@_spi(WireBridge) public import WireRuntime
+public import WireRuntime
 
 extension Participant {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
@@ -12,11 +12,11 @@ extension Participant {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Participant.self, sehc__v1__participant__init)
     do {
       if !self.address.isEmpty { arena.setBytes(self.address, into: c.pointer(to: \.address)!) }
@@ -40,7 +40,7 @@ extension Participant {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -66,11 +66,11 @@ extension Account {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Account.self, sehc__v1__account__init)
     do {
       if !self.address.isEmpty { arena.setBytes(self.address, into: c.pointer(to: \.address)!) }
@@ -86,7 +86,7 @@ extension Account {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -110,11 +110,11 @@ extension Record {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Record.self, sehc__v1__record__init)
     do {
       if !self.recordID.isEmpty { arena.setBytes(self.recordID, into: c.pointer(to: \.record_id)!) }
@@ -150,7 +150,7 @@ extension Record {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -184,11 +184,11 @@ extension Grant {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Grant.self, sehc__v1__grant__init)
     do {
       if !self.grantID.isEmpty { arena.setBytes(self.grantID, into: c.pointer(to: \.grant_id)!) }
@@ -207,7 +207,7 @@ extension Grant {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -234,11 +234,11 @@ extension AccessRequest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__AccessRequest.self, sehc__v1__access_request__init)
     do {
       if !self.requestID.isEmpty { arena.setBytes(self.requestID, into: c.pointer(to: \.request_id)!) }
@@ -259,7 +259,7 @@ extension AccessRequest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()

@@ -3,7 +3,7 @@
 public import CProtobufC
 internal import Foundation
 internal import WireC
-@_spi(WireBridge) public import WireRuntime
+public import WireRuntime
 
 extension SignedTransaction {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
@@ -12,11 +12,11 @@ extension SignedTransaction {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__SignedTransaction.self, sehc__v1__signed_transaction__init)
     do {
       if !self.body.isEmpty { arena.setBytes(self.body, into: c.pointer(to: \.body)!) }
@@ -30,7 +30,7 @@ extension SignedTransaction {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -52,11 +52,11 @@ extension TransactionBody {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__TransactionBody.self, sehc__v1__transaction_body__init)
     do {
       if !self.chainID.isEmpty { c.pointee.chain_id = try arena.cString(self.chainID, field: "chain_id") }
@@ -106,7 +106,7 @@ extension TransactionBody {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -167,11 +167,11 @@ extension RegisterParticipant {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__RegisterParticipant.self, sehc__v1__register_participant__init)
     do {
       c.pointee.role = .init(rawValue: .init(truncatingIfNeeded: self.role.rawValue))
@@ -190,7 +190,7 @@ extension RegisterParticipant {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -213,11 +213,11 @@ extension BlobManifest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__BlobManifest.self, sehc__v1__blob_manifest__init)
     c.pointee.total_size = self.totalSize
     c.pointee.chunk_size = self.chunkSize
@@ -230,7 +230,7 @@ extension BlobManifest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -250,11 +250,11 @@ extension PutRecord {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__PutRecord.self, sehc__v1__put_record__init)
     do {
       if !self.patient.isEmpty { arena.setBytes(self.patient, into: c.pointer(to: \.patient)!) }
@@ -275,7 +275,7 @@ extension PutRecord {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -300,11 +300,11 @@ extension PutImageManifest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__PutImageManifest.self, sehc__v1__put_image_manifest__init)
     do {
       if !self.patient.isEmpty { arena.setBytes(self.patient, into: c.pointer(to: \.patient)!) }
@@ -329,7 +329,7 @@ extension PutImageManifest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -356,11 +356,11 @@ extension RequestAccess {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__RequestAccess.self, sehc__v1__request_access__init)
     do {
       if !self.patient.isEmpty { arena.setBytes(self.patient, into: c.pointer(to: \.patient)!) }
@@ -373,7 +373,7 @@ extension RequestAccess {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -396,11 +396,11 @@ extension DecideRequest {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__DecideRequest.self, sehc__v1__decide_request__init)
     do {
       if !self.requestID.isEmpty { arena.setBytes(self.requestID, into: c.pointer(to: \.request_id)!) }
@@ -413,7 +413,7 @@ extension DecideRequest {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -436,11 +436,11 @@ extension GrantAccess {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__GrantAccess.self, sehc__v1__grant_access__init)
     if !self.grantee.isEmpty { arena.setBytes(self.grantee, into: c.pointer(to: \.grantee)!) }
     if !self.recordID.isEmpty { arena.setBytes(self.recordID, into: c.pointer(to: \.record_id)!) }
@@ -448,7 +448,7 @@ extension GrantAccess {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -466,17 +466,17 @@ extension RevokeAccess {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__RevokeAccess.self, sehc__v1__revoke_access__init)
     if !self.grantID.isEmpty { arena.setBytes(self.grantID, into: c.pointer(to: \.grant_id)!) }
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -492,11 +492,11 @@ extension EraseRecord {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__EraseRecord.self, sehc__v1__erase_record__init)
     do {
       if !self.recordID.isEmpty { arena.setBytes(self.recordID, into: c.pointer(to: \.record_id)!) }
@@ -507,7 +507,7 @@ extension EraseRecord {
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()
@@ -528,18 +528,18 @@ extension Transfer {
     return message.base.descriptor
   }()
 
-  @_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
     cDescriptor
   }
 
-  @_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Transfer.self, sehc__v1__transfer__init)
     if !self.recipient.isEmpty { arena.setBytes(self.recipient, into: c.pointer(to: \.recipient)!) }
     c.pointee.amount = self.amount
     return UnsafeMutableRawPointer(c)
   }
 
-  @_spi(WireBridge) public init(
+  public init(
     _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
   ) throws {
     self.init()

@@ -19,11 +19,11 @@ struct BridgeEmitter {
       w.line("  return message.base.descriptor")
       w.line("}()")
       w.line()
-      w.line("@_spi(WireBridge) public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {")
+      w.line("public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {")
       w.line("  cDescriptor")
       w.line("}")
       w.line()
-      w.block("@_spi(WireBridge) public func _protobufC(arena: EncodeArena) throws -> UnsafeMutableRawPointer {") { w in
+      w.block("public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {") { w in
         let needsC = !message.fields.isEmpty
         w.line("\(needsC ? "let c" : "let message") = arena.message(\(c).self, \(message.cLowerName)__init)")
         if needsC {
@@ -37,7 +37,7 @@ struct BridgeEmitter {
         }
       }
       w.line()
-      w.line("@_spi(WireBridge) public init(")
+      w.line("public init(")
       w.line("  _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder")
       w.block(") throws {") { w in
         w.line("self.init()")

@@ -14,13 +14,13 @@ struct JSONEmitter {
 
   private func emitMessage(_ message: MessageModel, into w: inout CodeWriter) {
     w.block("extension \(message.swiftName) {") { w in
-      w.block("@_spi(WireBridge) public func _writeJSON(to writer: inout JSONWriter) {") { w in
+      w.block("public func _writeJSON(to writer: inout JSONWriter) {") { w in
         w.line("writer.beginObject()")
         for field in message.fieldsByNumber { write(field, of: message, into: &w) }
         w.line("writer.endObject()")
       }
       w.line()
-      w.line("@_spi(WireBridge) public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {")
+      w.line("public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {")
       w.line("  self.init()")
       if message.fields.isEmpty {
         w.line("  if let member = object.members.first {")

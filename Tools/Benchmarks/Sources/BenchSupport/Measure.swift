@@ -51,6 +51,45 @@ public func measure(
   return Measurement(name: name, iterations: perRound, seconds: best, bytesPerIteration: bytes)
 }
 
+/// Times two operations that do the same work, alternating their rounds so that whatever else the
+/// machine does (other processes, frequency changes) falls on both alike. Each gets the same number of
+/// iterations per round; the fastest round of each is reported.
+public func measurePair(
+  _ name: String,
+  bytes: Int? = nil,
+  rounds: Int = 9,
+  minimumRoundTime: Duration = .milliseconds(200),
+  ours: () throws -> Void,
+  anchor: () throws -> Void
+) rethrows -> (ours: Measurement, anchor: Measurement) {
+  let clock = ContinuousClock()
+  var perRound = 1
+  while true {
+    let elapsed = try clock.measure {
+      for _ in 0..<perRound {
+        try ours()
+        try anchor()
+      }
+    }
+    if elapsed >= minimumRoundTime / 2 || perRound >= 1 << 30 {
+      let scale = max(1.0, minimumRoundTime / max(elapsed, .nanoseconds(1)))
+      perRound = max(1, Int(Double(perRound) * scale))
+      break
+    }
+    perRound *= 2
+  }
+  var bestOurs = Double.infinity
+  var bestAnchor = Double.infinity
+  for _ in 0..<rounds {
+    bestOurs = min(bestOurs, try clock.measure { for _ in 0..<perRound { try ours() } }.seconds)
+    bestAnchor = min(bestAnchor, try clock.measure { for _ in 0..<perRound { try anchor() } }.seconds)
+  }
+  return (
+    Measurement(name: "\(name) (ours)", iterations: perRound, seconds: bestOurs, bytesPerIteration: bytes),
+    Measurement(name: "\(name) (anchor)", iterations: perRound, seconds: bestAnchor, bytesPerIteration: bytes)
+  )
+}
+
 extension Duration {
   /// The duration in seconds as a floating-point number.
   public var seconds: Double {

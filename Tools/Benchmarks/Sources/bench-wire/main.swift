@@ -75,12 +75,28 @@ let cases = [
     Sehc_V1_ChunkReplica.self),
 ]
 
+// BENCH_CASE=substring limits the run to matching cases (for profiling one case with perf).
+let filter = ProcessInfo.processInfo.environment["BENCH_CASE"]
 var rows: [Comparison] = []
-for benchCase in cases {
-  let encodeOurs = try measure("encode ours") { _ = try benchCase.encodeOurs() }
-  let encodeAnchor = try measure("encode swift-protobuf") { _ = try benchCase.encodeAnchor() }
-  let decodeOurs = try measure("decode ours") { try benchCase.decodeOurs(benchCase.bytes) }
-  let decodeAnchor = try measure("decode swift-protobuf") { try benchCase.decodeAnchor(benchCase.bytes) }
+for benchCase in cases where filter.map({ benchCase.name.contains($0) }) ?? true {
+  // BENCH_ONLY=decode-ours (or encode-ours, ...) runs one measurement alone, for profiling.
+  if let only = ProcessInfo.processInfo.environment["BENCH_ONLY"] {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while clock.now - start < .seconds(3) {
+      switch only {
+      case "encode-ours": _ = try benchCase.encodeOurs()
+      case "decode-ours": try benchCase.decodeOurs(benchCase.bytes)
+      case "encode-anchor": _ = try benchCase.encodeAnchor()
+      default: try benchCase.decodeAnchor(benchCase.bytes)
+      }
+    }
+    continue
+  }
+  let (encodeOurs, encodeAnchor) = try measurePair(
+    "encode", ours: { _ = try benchCase.encodeOurs() }, anchor: { _ = try benchCase.encodeAnchor() })
+  let (decodeOurs, decodeAnchor) = try measurePair(
+    "decode", ours: { try benchCase.decodeOurs(benchCase.bytes) }, anchor: { try benchCase.decodeAnchor(benchCase.bytes) })
   rows.append(
     Comparison(
       name: "encode \(benchCase.name) (\(benchCase.bytes.count) B)", unit: "op/s", ours: encodeOurs.operationsPerSecond,
