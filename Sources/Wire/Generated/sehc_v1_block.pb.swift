@@ -152,6 +152,10 @@ public struct TBlockHeader: WireMessage {
   /// The shard's state root after applying the block at height - 1 (32 bytes).
   public var parentStateRoot: Data = Data()
 
+  /// The highest committed RBlock whose rewards this block credits before its entries; never less than
+  /// the previous block's (docs/protocol.md §6.2).
+  public var rblockHeight: UInt64 = 0
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -167,7 +171,8 @@ public struct TBlockHeader: WireMessage {
     entryCount: UInt32 = 0,
     timestampMs: UInt64 = 0,
     proposer: Data = Data(),
-    parentStateRoot: Data = Data()
+    parentStateRoot: Data = Data(),
+    rblockHeight: UInt64 = 0
   ) {
     self.chainID = chainID
     self.shard = shard
@@ -180,6 +185,7 @@ public struct TBlockHeader: WireMessage {
     self.timestampMs = timestampMs
     self.proposer = proposer
     self.parentStateRoot = parentStateRoot
+    self.rblockHeight = rblockHeight
   }
 }
 

@@ -70,6 +70,11 @@ extension Commit {
         c.pointee.certificate = try arena.child(
           value, field: "certificate", as: Sehc__V1__CommitCertificate.self)
       }
+      c.pointee.epoch = self.epoch
+      c.pointee.view = self.view
+      if let value = self.proposal {
+        c.pointee.proposal = try arena.child(value, field: "proposal", as: Sehc__V1__Proposal.self)
+      }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -88,9 +93,46 @@ extension Commit {
       self.decision = decoder.bytes(&c.pointee.decision)
       self.certificate = try decoder.message(
         CommitCertificate.self, c.pointee.certificate, field: "certificate")
+      self.epoch = c.pointee.epoch
+      self.view = c.pointee.view
+      self.proposal = try decoder.message(Proposal.self, c.pointee.proposal, field: "proposal")
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
+  }
+}
+
+extension CommitAck {
+  nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+    var message = Sehc__V1__CommitAck()
+    sehc__v1__commit_ack__init(&message)
+    return message.base.descriptor
+  }()
+
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+    cDescriptor
+  }
+
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
+    let c = arena.message(Sehc__V1__CommitAck.self, sehc__v1__commit_ack__init)
+    c.pointee.shard = self.shard
+    c.pointee.epoch = self.epoch
+    c.pointee.view = self.view
+    c.pointee.height = self.height
+    if !self.blockHash.isEmpty { arena.setBytes(self.blockHash, into: c.pointer(to: \.block_hash)!) }
+    return UnsafeMutableRawPointer(c)
+  }
+
+  public init(
+    _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
+  ) throws {
+    self.init()
+    let c = message.assumingMemoryBound(to: Sehc__V1__CommitAck.self)
+    self.shard = c.pointee.shard
+    self.epoch = c.pointee.epoch
+    self.view = c.pointee.view
+    self.height = c.pointee.height
+    self.blockHash = decoder.bytes(&c.pointee.block_hash)
   }
 }
 
@@ -120,6 +162,11 @@ extension ViewChangeBody {
       c.pointee.voted_height = self.votedHeight
       c.pointee.voted_view = self.votedView
       if !self.votedHash.isEmpty { arena.setBytes(self.votedHash, into: c.pointer(to: \.voted_hash)!) }
+      c.pointee.accepted_height = self.acceptedHeight
+      c.pointee.accepted_view = self.acceptedView
+      if !self.acceptedHash.isEmpty {
+        arena.setBytes(self.acceptedHash, into: c.pointer(to: \.accepted_hash)!)
+      }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -142,6 +189,9 @@ extension ViewChangeBody {
       self.votedHeight = c.pointee.voted_height
       self.votedView = c.pointee.voted_view
       self.votedHash = decoder.bytes(&c.pointee.voted_hash)
+      self.acceptedHeight = c.pointee.accepted_height
+      self.acceptedView = c.pointee.accepted_view
+      self.acceptedHash = decoder.bytes(&c.pointee.accepted_hash)
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -170,6 +220,9 @@ extension ViewChange {
         c.pointee.voted_proposal = try arena.child(
           value, field: "voted_proposal", as: Sehc__V1__Proposal.self)
       }
+      if let value = self.accepted {
+        c.pointee.accepted = try arena.child(value, field: "accepted", as: Sehc__V1__Commit.self)
+      }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -186,6 +239,7 @@ extension ViewChange {
       self.signature = try decoder.message(Signature.self, c.pointee.signature, field: "signature")
       self.votedProposal = try decoder.message(
         Proposal.self, c.pointee.voted_proposal, field: "voted_proposal")
+      self.accepted = try decoder.message(Commit.self, c.pointee.accepted, field: "accepted")
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -569,6 +623,9 @@ extension ConsensusMessage {
       case .status(let value)?:
         c.pointee.body_case = .init(rawValue: 14)
         c.pointee.status = try arena.child(value, field: "status", as: Sehc__V1__Status.self)
+      case .commitAck(let value)?:
+        c.pointee.body_case = .init(rawValue: 15)
+        c.pointee.commit_ack = try arena.child(value, field: "commit_ack", as: Sehc__V1__CommitAck.self)
       case nil:
         break
       }
@@ -632,6 +689,10 @@ extension ConsensusMessage {
           .map { .transaction($0) }
       case 14:
         self.body = try decoder.message(Status.self, c.pointee.status, field: "status").map { .status($0) }
+      case 15:
+        self.body = try decoder.message(CommitAck.self, c.pointee.commit_ack, field: "commit_ack").map {
+          .commitAck($0)
+        }
       default:
         break
       }

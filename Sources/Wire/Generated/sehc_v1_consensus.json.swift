@@ -76,6 +76,18 @@ extension Commit {
       writer.key("certificate")
       writer.message(value)
     }
+    if self.epoch != 0 {
+      writer.key("epoch")
+      writer.quotedNumber(self.epoch)
+    }
+    if self.view != 0 {
+      writer.key("view")
+      writer.quotedNumber(self.view)
+    }
+    if let value = self.proposal {
+      writer.key("proposal")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -105,6 +117,80 @@ extension Commit {
           try decoder.markSeen(&seen, 5, field: "certificate")
           if case .null = value { continue }
           self.certificate = try decoder.message(value, CommitCertificate.self, field: "certificate")
+        case "epoch":
+          try decoder.markSeen(&seen, 6, field: "epoch")
+          if case .null = value { continue }
+          self.epoch = try decoder.integer(value, UInt64.self, field: "epoch")
+        case "view":
+          try decoder.markSeen(&seen, 7, field: "view")
+          if case .null = value { continue }
+          self.view = try decoder.integer(value, UInt64.self, field: "view")
+        case "proposal":
+          try decoder.markSeen(&seen, 8, field: "proposal")
+          if case .null = value { continue }
+          self.proposal = try decoder.message(value, Proposal.self, field: "proposal")
+        default:
+          throw decoder.unknownField(key)
+        }
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+  }
+}
+
+extension CommitAck {
+  public func _writeJSON(to writer: inout JSONWriter) {
+    writer.beginObject()
+    if self.shard != 0 {
+      writer.key("shard")
+      writer.number(self.shard)
+    }
+    if self.epoch != 0 {
+      writer.key("epoch")
+      writer.quotedNumber(self.epoch)
+    }
+    if self.view != 0 {
+      writer.key("view")
+      writer.quotedNumber(self.view)
+    }
+    if self.height != 0 {
+      writer.key("height")
+      writer.quotedNumber(self.height)
+    }
+    if !self.blockHash.isEmpty {
+      writer.key("blockHash")
+      writer.bytes(self.blockHash)
+    }
+    writer.endObject()
+  }
+
+  public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {
+    self.init()
+    var seen = Set<Int>()
+    do {
+      for (key, value) in object.members {
+        switch key {
+        case "shard":
+          try decoder.markSeen(&seen, 1, field: "shard")
+          if case .null = value { continue }
+          self.shard = try decoder.integer(value, UInt32.self, field: "shard")
+        case "epoch":
+          try decoder.markSeen(&seen, 2, field: "epoch")
+          if case .null = value { continue }
+          self.epoch = try decoder.integer(value, UInt64.self, field: "epoch")
+        case "view":
+          try decoder.markSeen(&seen, 3, field: "view")
+          if case .null = value { continue }
+          self.view = try decoder.integer(value, UInt64.self, field: "view")
+        case "height":
+          try decoder.markSeen(&seen, 4, field: "height")
+          if case .null = value { continue }
+          self.height = try decoder.integer(value, UInt64.self, field: "height")
+        case "blockHash", "block_hash":
+          try decoder.markSeen(&seen, 5, field: "block_hash")
+          if case .null = value { continue }
+          self.blockHash = try decoder.bytes(value, field: "block_hash")
         default:
           throw decoder.unknownField(key)
         }
@@ -158,6 +244,18 @@ extension ViewChangeBody {
       writer.key("votedHash")
       writer.bytes(self.votedHash)
     }
+    if self.acceptedHeight != 0 {
+      writer.key("acceptedHeight")
+      writer.quotedNumber(self.acceptedHeight)
+    }
+    if self.acceptedView != 0 {
+      writer.key("acceptedView")
+      writer.quotedNumber(self.acceptedView)
+    }
+    if !self.acceptedHash.isEmpty {
+      writer.key("acceptedHash")
+      writer.bytes(self.acceptedHash)
+    }
     writer.endObject()
   }
 
@@ -207,6 +305,18 @@ extension ViewChangeBody {
           try decoder.markSeen(&seen, 10, field: "voted_hash")
           if case .null = value { continue }
           self.votedHash = try decoder.bytes(value, field: "voted_hash")
+        case "acceptedHeight", "accepted_height":
+          try decoder.markSeen(&seen, 11, field: "accepted_height")
+          if case .null = value { continue }
+          self.acceptedHeight = try decoder.integer(value, UInt64.self, field: "accepted_height")
+        case "acceptedView", "accepted_view":
+          try decoder.markSeen(&seen, 12, field: "accepted_view")
+          if case .null = value { continue }
+          self.acceptedView = try decoder.integer(value, UInt64.self, field: "accepted_view")
+        case "acceptedHash", "accepted_hash":
+          try decoder.markSeen(&seen, 13, field: "accepted_hash")
+          if case .null = value { continue }
+          self.acceptedHash = try decoder.bytes(value, field: "accepted_hash")
         default:
           throw decoder.unknownField(key)
         }
@@ -232,6 +342,10 @@ extension ViewChange {
       writer.key("votedProposal")
       writer.message(value)
     }
+    if let value = self.accepted {
+      writer.key("accepted")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -253,6 +367,10 @@ extension ViewChange {
           try decoder.markSeen(&seen, 3, field: "voted_proposal")
           if case .null = value { continue }
           self.votedProposal = try decoder.message(value, Proposal.self, field: "voted_proposal")
+        case "accepted":
+          try decoder.markSeen(&seen, 4, field: "accepted")
+          if case .null = value { continue }
+          self.accepted = try decoder.message(value, Commit.self, field: "accepted")
         default:
           throw decoder.unknownField(key)
         }
@@ -762,6 +880,10 @@ extension ConsensusMessage {
       writer.key("status")
       writer.message(value)
     }
+    if case .commitAck(let value)? = self.body {
+      writer.key("commitAck")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -773,76 +895,81 @@ extension ConsensusMessage {
         switch key {
         case "proposal":
           try decoder.markSeen(
-            &seen, 1, field: "proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 1, field: "proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .proposal(try decoder.message(value, Proposal.self, field: "proposal"))
         case "vote":
           try decoder.markSeen(
-            &seen, 2, field: "vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 2, field: "vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .vote(try decoder.message(value, Vote.self, field: "vote"))
         case "commit":
           try decoder.markSeen(
-            &seen, 3, field: "commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 3, field: "commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .commit(try decoder.message(value, Commit.self, field: "commit"))
         case "viewChange", "view_change":
           try decoder.markSeen(
-            &seen, 4, field: "view_change", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 4, field: "view_change", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .viewChange(try decoder.message(value, ViewChange.self, field: "view_change"))
         case "newView", "new_view":
           try decoder.markSeen(
-            &seen, 5, field: "new_view", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 5, field: "new_view", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .newView(try decoder.message(value, NewView.self, field: "new_view"))
         case "rblockProposal", "rblock_proposal":
           try decoder.markSeen(
-            &seen, 6, field: "rblock_proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 6, field: "rblock_proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .rblockProposal(
             try decoder.message(value, RBlockProposal.self, field: "rblock_proposal"))
         case "rblockVote", "rblock_vote":
           try decoder.markSeen(
-            &seen, 7, field: "rblock_vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 7, field: "rblock_vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .rblockVote(try decoder.message(value, RBlockVote.self, field: "rblock_vote"))
         case "rblockCommit", "rblock_commit":
           try decoder.markSeen(
-            &seen, 8, field: "rblock_commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 8, field: "rblock_commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .rblockCommit(try decoder.message(value, RBlockCommit.self, field: "rblock_commit"))
         case "rchainViewChange", "rchain_view_change":
           try decoder.markSeen(
-            &seen, 9, field: "rchain_view_change", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 9, field: "rchain_view_change", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .rchainViewChange(
             try decoder.message(value, RChainViewChange.self, field: "rchain_view_change"))
         case "evidence":
           try decoder.markSeen(
-            &seen, 10, field: "evidence", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 10, field: "evidence", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .evidence(try decoder.message(value, EquivocationEvidence.self, field: "evidence"))
         case "receipt":
           try decoder.markSeen(
-            &seen, 11, field: "receipt", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 11, field: "receipt", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .receipt(try decoder.message(value, Receipt.self, field: "receipt"))
         case "receiptAck", "receipt_ack":
           try decoder.markSeen(
-            &seen, 12, field: "receipt_ack", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 12, field: "receipt_ack", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .receiptAck(try decoder.message(value, ReceiptAck.self, field: "receipt_ack"))
         case "transaction":
           try decoder.markSeen(
-            &seen, 13, field: "transaction", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 13, field: "transaction", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .transaction(try decoder.message(value, SignedTransaction.self, field: "transaction"))
         case "status":
           try decoder.markSeen(
-            &seen, 14, field: "status", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+            &seen, 14, field: "status", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
           if case .null = value { continue }
           self.body = .status(try decoder.message(value, Status.self, field: "status"))
+        case "commitAck", "commit_ack":
+          try decoder.markSeen(
+            &seen, 15, field: "commit_ack", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+          if case .null = value { continue }
+          self.body = .commitAck(try decoder.message(value, CommitAck.self, field: "commit_ack"))
         default:
           throw decoder.unknownField(key)
         }

@@ -31,18 +31,20 @@ public struct Proposal: WireMessage {
   }
 }
 
-/// The leader's message that a TBlock is committed: the decision and the votes that carry it. Members
-/// that hold the proposal apply it; others fetch the block by sync.
+/// The leader's decision on a proposed TBlock: the decision bits and the votes that carry them.
+/// Members check it, wait out the vote window (equivocation guard), persist it as their accepted
+/// decision and answer with CommitAck; the block is committed once a majority has acked
+/// (docs/protocol.md §3.4).
 public struct Commit: WireMessage {
   public static let protoMessageName = "sehc.v1.Commit"
 
   /// The shard.
   public var shard: UInt32 = 0
 
-  /// The height of the committed block.
+  /// The height of the block.
   public var height: UInt64 = 0
 
-  /// The committed block's hash.
+  /// The block's hash.
   public var blockHash: Data = Data()
 
   /// The decision bits (see TBlock.decision).
@@ -50,6 +52,17 @@ public struct Commit: WireMessage {
 
   /// The votes.
   public var certificate: CommitCertificate? = nil
+
+  /// The epoch of the leader issuing the decision.
+  public var epoch: UInt64 = 0
+
+  /// The view in which the decision is issued (a new leader re-issues an adopted decision in its own
+  /// view, which may be higher than the block header's).
+  public var view: UInt64 = 0
+
+  /// The block itself, when the receivers may not hold it (re-issued decisions, view-change reports);
+  /// empty otherwise.
+  public var proposal: Proposal? = nil
 
   /// A message with every field at its default value.
   public init() {}
@@ -60,13 +73,57 @@ public struct Commit: WireMessage {
     height: UInt64 = 0,
     blockHash: Data = Data(),
     decision: Data = Data(),
-    certificate: CommitCertificate? = nil
+    certificate: CommitCertificate? = nil,
+    epoch: UInt64 = 0,
+    view: UInt64 = 0,
+    proposal: Proposal? = nil
   ) {
     self.shard = shard
     self.height = height
     self.blockHash = blockHash
     self.decision = decision
     self.certificate = certificate
+    self.epoch = epoch
+    self.view = view
+    self.proposal = proposal
+  }
+}
+
+/// A member's acknowledgement that it persisted a Commit as its accepted decision.
+public struct CommitAck: WireMessage {
+  public static let protoMessageName = "sehc.v1.CommitAck"
+
+  /// The shard.
+  public var shard: UInt32 = 0
+
+  /// The epoch.
+  public var epoch: UInt64 = 0
+
+  /// The view of the acknowledged Commit.
+  public var view: UInt64 = 0
+
+  /// The height.
+  public var height: UInt64 = 0
+
+  /// The block hash.
+  public var blockHash: Data = Data()
+
+  /// A message with every field at its default value.
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  public init(
+    shard: UInt32 = 0,
+    epoch: UInt64 = 0,
+    view: UInt64 = 0,
+    height: UInt64 = 0,
+    blockHash: Data = Data()
+  ) {
+    self.shard = shard
+    self.epoch = epoch
+    self.view = view
+    self.height = height
+    self.blockHash = blockHash
   }
 }
 
@@ -106,6 +163,15 @@ public struct ViewChangeBody: WireMessage {
   /// The hash of that proposal.
   public var votedHash: Data = Data()
 
+  /// Height of the member's accepted but uncommitted decision; 0 if none.
+  public var acceptedHeight: UInt64 = 0
+
+  /// The view in which that decision was issued.
+  public var acceptedView: UInt64 = 0
+
+  /// The hash of the block that decision is about.
+  public var acceptedHash: Data = Data()
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -120,7 +186,10 @@ public struct ViewChangeBody: WireMessage {
     committedHash: Data = Data(),
     votedHeight: UInt64 = 0,
     votedView: UInt64 = 0,
-    votedHash: Data = Data()
+    votedHash: Data = Data(),
+    acceptedHeight: UInt64 = 0,
+    acceptedView: UInt64 = 0,
+    acceptedHash: Data = Data()
   ) {
     self.chainID = chainID
     self.shard = shard
@@ -132,10 +201,14 @@ public struct ViewChangeBody: WireMessage {
     self.votedHeight = votedHeight
     self.votedView = votedView
     self.votedHash = votedHash
+    self.acceptedHeight = acceptedHeight
+    self.acceptedView = acceptedView
+    self.acceptedHash = acceptedHash
   }
 }
 
-/// A signed view change, carrying the voted proposal itself so the new leader can re-propose it.
+/// A signed view change, carrying the accepted decision and the voted proposal themselves so the new
+/// leader can re-issue or re-propose them.
 public struct ViewChange: WireMessage {
   public static let protoMessageName = "sehc.v1.ViewChange"
 
@@ -148,6 +221,9 @@ public struct ViewChange: WireMessage {
   /// The proposal named by voted_hash, if any.
   public var votedProposal: Proposal? = nil
 
+  /// The accepted decision named by accepted_hash (with its block in `proposal`), if any.
+  public var accepted: Commit? = nil
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -155,11 +231,13 @@ public struct ViewChange: WireMessage {
   public init(
     body: Data = Data(),
     signature: Signature? = nil,
-    votedProposal: Proposal? = nil
+    votedProposal: Proposal? = nil,
+    accepted: Commit? = nil
   ) {
     self.body = body
     self.signature = signature
     self.votedProposal = votedProposal
+    self.accepted = accepted
   }
 }
 
@@ -197,8 +275,9 @@ public struct NewView: WireMessage {
   }
 }
 
-/// A leader's periodic heartbeat to its shard (and any validator's status to a peer): keeps members
-/// from timing out while the shard is idle, and tells peers what to sync.
+/// A leader's heartbeat to its shard, its announcement that a block is committed, and its report to
+/// the next RChain proposers: keeps members from timing out while the shard is idle, lets them apply
+/// accepted decisions, and tells peers what to sync.
 public struct Status: WireMessage {
   public static let protoMessageName = "sehc.v1.Status"
 
@@ -468,8 +547,10 @@ public struct ConsensusMessage: WireMessage {
     case receiptAck(ReceiptAck)
     /// A transaction forwarded by a node's mempool to its home shard's leader.
     case transaction(SignedTransaction)
-    /// Heartbeat and sync hint.
+    /// Heartbeat, commit announcement and sync hint.
     case status(Status)
+    /// TChain: a member's acknowledgement of a Commit, sent to the leader.
+    case commitAck(CommitAck)
   }
 
   /// A message with every field at its default value.

@@ -97,6 +97,51 @@ void   sehc__v1__commit__free_unpacked
   assert(message->base.descriptor == &sehc__v1__commit__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sehc__v1__commit_ack__init
+                     (Sehc__V1__CommitAck         *message)
+{
+  static const Sehc__V1__CommitAck init_value = SEHC__V1__COMMIT_ACK__INIT;
+  *message = init_value;
+}
+size_t sehc__v1__commit_ack__get_packed_size
+                     (const Sehc__V1__CommitAck *message)
+{
+  assert(message->base.descriptor == &sehc__v1__commit_ack__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sehc__v1__commit_ack__pack
+                     (const Sehc__V1__CommitAck *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sehc__v1__commit_ack__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sehc__v1__commit_ack__pack_to_buffer
+                     (const Sehc__V1__CommitAck *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sehc__v1__commit_ack__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sehc__V1__CommitAck *
+       sehc__v1__commit_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sehc__V1__CommitAck *)
+     protobuf_c_message_unpack (&sehc__v1__commit_ack__descriptor,
+                                allocator, len, data);
+}
+void   sehc__v1__commit_ack__free_unpacked
+                     (Sehc__V1__CommitAck *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sehc__v1__commit_ack__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sehc__v1__view_change_body__init
                      (Sehc__V1__ViewChangeBody         *message)
 {
@@ -701,7 +746,7 @@ const ProtobufCMessageDescriptor sehc__v1__proposal__descriptor =
   (ProtobufCMessageInit) sehc__v1__proposal__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__commit__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sehc__v1__commit__field_descriptors[8] =
 {
   {
     "shard",
@@ -763,18 +808,57 @@ static const ProtobufCFieldDescriptor sehc__v1__commit__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "epoch",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__Commit, epoch),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "view",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__Commit, view),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposal",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__Commit, proposal),
+    &sehc__v1__proposal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__commit__field_indices_by_name[] = {
   2,   /* field[2] = block_hash */
   4,   /* field[4] = certificate */
   3,   /* field[3] = decision */
+  5,   /* field[5] = epoch */
   1,   /* field[1] = height */
+  7,   /* field[7] = proposal */
   0,   /* field[0] = shard */
+  6,   /* field[6] = view */
 };
 static const ProtobufCIntRange sehc__v1__commit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sehc__v1__commit__descriptor =
 {
@@ -784,14 +868,104 @@ const ProtobufCMessageDescriptor sehc__v1__commit__descriptor =
   "Sehc__V1__Commit",
   "sehc.v1",
   sizeof(Sehc__V1__Commit),
-  5,
+  8,
   sehc__v1__commit__field_descriptors,
   sehc__v1__commit__field_indices_by_name,
   1,  sehc__v1__commit__number_ranges,
   (ProtobufCMessageInit) sehc__v1__commit__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__view_change_body__field_descriptors[10] =
+static const ProtobufCFieldDescriptor sehc__v1__commit_ack__field_descriptors[5] =
+{
+  {
+    "shard",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__CommitAck, shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "epoch",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__CommitAck, epoch),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "view",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__CommitAck, view),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "height",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__CommitAck, height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "block_hash",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__CommitAck, block_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sehc__v1__commit_ack__field_indices_by_name[] = {
+  4,   /* field[4] = block_hash */
+  1,   /* field[1] = epoch */
+  3,   /* field[3] = height */
+  0,   /* field[0] = shard */
+  2,   /* field[2] = view */
+};
+static const ProtobufCIntRange sehc__v1__commit_ack__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sehc__v1__commit_ack__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sehc.v1.CommitAck",
+  "CommitAck",
+  "Sehc__V1__CommitAck",
+  "sehc.v1",
+  sizeof(Sehc__V1__CommitAck),
+  5,
+  sehc__v1__commit_ack__field_descriptors,
+  sehc__v1__commit_ack__field_indices_by_name,
+  1,  sehc__v1__commit_ack__number_ranges,
+  (ProtobufCMessageInit) sehc__v1__commit_ack__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sehc__v1__view_change_body__field_descriptors[13] =
 {
   {
     "chain_id",
@@ -913,8 +1087,47 @@ static const ProtobufCFieldDescriptor sehc__v1__view_change_body__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accepted_height",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ViewChangeBody, accepted_height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accepted_view",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ViewChangeBody, accepted_view),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accepted_hash",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ViewChangeBody, accepted_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__view_change_body__field_indices_by_name[] = {
+  12,   /* field[12] = accepted_hash */
+  10,   /* field[10] = accepted_height */
+  11,   /* field[11] = accepted_view */
   0,   /* field[0] = chain_id */
   6,   /* field[6] = committed_hash */
   5,   /* field[5] = committed_height */
@@ -929,7 +1142,7 @@ static const unsigned sehc__v1__view_change_body__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__view_change_body__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor sehc__v1__view_change_body__descriptor =
 {
@@ -939,14 +1152,14 @@ const ProtobufCMessageDescriptor sehc__v1__view_change_body__descriptor =
   "Sehc__V1__ViewChangeBody",
   "sehc.v1",
   sizeof(Sehc__V1__ViewChangeBody),
-  10,
+  13,
   sehc__v1__view_change_body__field_descriptors,
   sehc__v1__view_change_body__field_indices_by_name,
   1,  sehc__v1__view_change_body__number_ranges,
   (ProtobufCMessageInit) sehc__v1__view_change_body__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__view_change__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sehc__v1__view_change__field_descriptors[4] =
 {
   {
     "body",
@@ -984,8 +1197,21 @@ static const ProtobufCFieldDescriptor sehc__v1__view_change__field_descriptors[3
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accepted",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ViewChange, accepted),
+    &sehc__v1__commit__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__view_change__field_indices_by_name[] = {
+  3,   /* field[3] = accepted */
   0,   /* field[0] = body */
   1,   /* field[1] = signature */
   2,   /* field[2] = voted_proposal */
@@ -993,7 +1219,7 @@ static const unsigned sehc__v1__view_change__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__view_change__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sehc__v1__view_change__descriptor =
 {
@@ -1003,7 +1229,7 @@ const ProtobufCMessageDescriptor sehc__v1__view_change__descriptor =
   "Sehc__V1__ViewChange",
   "sehc.v1",
   sizeof(Sehc__V1__ViewChange),
-  3,
+  4,
   sehc__v1__view_change__field_descriptors,
   sehc__v1__view_change__field_indices_by_name,
   1,  sehc__v1__view_change__number_ranges,
@@ -1626,7 +1852,7 @@ const ProtobufCMessageDescriptor sehc__v1__receipt_ack__descriptor =
   (ProtobufCMessageInit) sehc__v1__receipt_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__consensus_message__field_descriptors[14] =
+static const ProtobufCFieldDescriptor sehc__v1__consensus_message__field_descriptors[15] =
 {
   {
     "proposal",
@@ -1796,9 +2022,22 @@ static const ProtobufCFieldDescriptor sehc__v1__consensus_message__field_descrip
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "commit_ack",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sehc__V1__ConsensusMessage, body_case),
+    offsetof(Sehc__V1__ConsensusMessage, commit_ack),
+    &sehc__v1__commit_ack__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__consensus_message__field_indices_by_name[] = {
   2,   /* field[2] = commit */
+  14,   /* field[14] = commit_ack */
   9,   /* field[9] = evidence */
   4,   /* field[4] = new_view */
   0,   /* field[0] = proposal */
@@ -1816,7 +2055,7 @@ static const unsigned sehc__v1__consensus_message__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__consensus_message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor sehc__v1__consensus_message__descriptor =
 {
@@ -1826,7 +2065,7 @@ const ProtobufCMessageDescriptor sehc__v1__consensus_message__descriptor =
   "Sehc__V1__ConsensusMessage",
   "sehc.v1",
   sizeof(Sehc__V1__ConsensusMessage),
-  14,
+  15,
   sehc__v1__consensus_message__field_descriptors,
   sehc__v1__consensus_message__field_indices_by_name,
   1,  sehc__v1__consensus_message__number_ranges,

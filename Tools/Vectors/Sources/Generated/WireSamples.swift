@@ -156,6 +156,9 @@ enum WireSamples {
     result.append(("default", Commit()))
     result.append(("typical", typical_Commit()))
     result.append(("edge", edge_Commit()))
+    result.append(("default", CommitAck()))
+    result.append(("typical", typical_CommitAck()))
+    result.append(("edge", edge_CommitAck()))
     result.append(("default", ViewChangeBody()))
     result.append(("typical", typical_ViewChangeBody()))
     result.append(("edge", edge_ViewChangeBody()))
@@ -202,6 +205,7 @@ enum WireSamples {
     result.append(("oneof_receipt_ack", oneof_ConsensusMessage_receipt_ack()))
     result.append(("oneof_transaction", oneof_ConsensusMessage_transaction()))
     result.append(("oneof_status", oneof_ConsensusMessage_status()))
+    result.append(("oneof_commit_ack", oneof_ConsensusMessage_commit_ack()))
     result.append(("default", ConsensusBatch()))
     result.append(("typical", typical_ConsensusBatch()))
     result.append(("edge", edge_ConsensusBatch()))
@@ -945,6 +949,7 @@ enum WireSamples {
     message.timestampMs = 69269232550833
     message.proposer = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 71 &+ 0) })
     message.parentStateRoot = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 78 &+ 0) })
+    message.rblockHeight = 92358976734444
     return message
   }
 
@@ -961,6 +966,7 @@ enum WireSamples {
     message.timestampMs = UInt64.max
     message.proposer = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 71 &+ 0) })
     message.parentStateRoot = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 78 &+ 0) })
+    message.rblockHeight = UInt64.max
     return message
   }
 
@@ -1276,6 +1282,9 @@ enum WireSamples {
     message.blockHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     message.decision = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
     message.certificate = typical_CommitCertificate()
+    message.epoch = 46179488367222
+    message.view = 53876069761759
+    message.proposal = typical_Proposal()
     return message
   }
 
@@ -1286,6 +1295,29 @@ enum WireSamples {
     message.blockHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     message.decision = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
     message.certificate = edge_CommitCertificate()
+    message.epoch = UInt64.max
+    message.view = UInt64.max
+    message.proposal = edge_Proposal()
+    return message
+  }
+
+  static func typical_CommitAck() -> CommitAck {
+    var message = CommitAck()
+    message.shard = 7
+    message.epoch = 15393162789074
+    message.view = 23089744183611
+    message.height = 30786325578148
+    message.blockHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    return message
+  }
+
+  static func edge_CommitAck() -> CommitAck {
+    var message = CommitAck()
+    message.shard = UInt32.max
+    message.epoch = UInt64.max
+    message.view = UInt64.max
+    message.height = UInt64.max
+    message.blockHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
     return message
   }
 
@@ -1301,6 +1333,9 @@ enum WireSamples {
     message.votedHeight = 61572651156296
     message.votedView = 69269232550833
     message.votedHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 71 &+ 0) })
+    message.acceptedHeight = 84662395339907
+    message.acceptedView = 92358976734444
+    message.acceptedHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 92 &+ 0) })
     return message
   }
 
@@ -1316,6 +1351,9 @@ enum WireSamples {
     message.votedHeight = UInt64.max
     message.votedView = UInt64.max
     message.votedHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 71 &+ 0) })
+    message.acceptedHeight = UInt64.max
+    message.acceptedView = UInt64.max
+    message.acceptedHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 92 &+ 0) })
     return message
   }
 
@@ -1324,6 +1362,7 @@ enum WireSamples {
     message.body = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.signature = typical_Signature()
     message.votedProposal = typical_Proposal()
+    message.accepted = typical_Commit()
     return message
   }
 
@@ -1332,6 +1371,7 @@ enum WireSamples {
     message.body = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.signature = edge_Signature()
     message.votedProposal = edge_Proposal()
+    message.accepted = edge_Commit()
     return message
   }
 
@@ -1566,6 +1606,12 @@ enum WireSamples {
   static func oneof_ConsensusMessage_status() -> ConsensusMessage {
     var message = ConsensusMessage()
     message.body = .status(Status())
+    return message
+  }
+
+  static func oneof_ConsensusMessage_commit_ack() -> ConsensusMessage {
+    var message = ConsensusMessage()
+    message.body = .commitAck(CommitAck())
     return message
   }
 

@@ -130,10 +130,15 @@ struct  Sehc__V1__TBlockHeader
    * The shard's state root after applying the block at height - 1 (32 bytes).
    */
   ProtobufCBinaryData parent_state_root;
+  /*
+   * The highest committed RBlock whose rewards this block credits before its entries; never less than
+   * the previous block's (docs/protocol.md §6.2).
+   */
+  uint64_t rblock_height;
 };
 #define SEHC__V1__TBLOCK_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__tblock_header__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, {0,NULL}, {0,NULL}, 0, 0, {0,NULL}, {0,NULL} }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, {0,NULL}, {0,NULL}, 0, 0, {0,NULL}, {0,NULL}, 0 }
 
 
 typedef enum {

@@ -20,6 +20,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Sehc__V1__Proposal Sehc__V1__Proposal;
 typedef struct Sehc__V1__Commit Sehc__V1__Commit;
+typedef struct Sehc__V1__CommitAck Sehc__V1__CommitAck;
 typedef struct Sehc__V1__ViewChangeBody Sehc__V1__ViewChangeBody;
 typedef struct Sehc__V1__ViewChange Sehc__V1__ViewChange;
 typedef struct Sehc__V1__NewView Sehc__V1__NewView;
@@ -65,8 +66,10 @@ struct  Sehc__V1__Proposal
 
 
 /*
- * The leader's message that a TBlock is committed: the decision and the votes that carry it. Members
- * that hold the proposal apply it; others fetch the block by sync.
+ * The leader's decision on a proposed TBlock: the decision bits and the votes that carry them.
+ * Members check it, wait out the vote window (equivocation guard), persist it as their accepted
+ * decision and answer with CommitAck; the block is committed once a majority has acked
+ * (docs/protocol.md §3.4).
  */
 struct  Sehc__V1__Commit
 {
@@ -76,11 +79,11 @@ struct  Sehc__V1__Commit
    */
   uint32_t shard;
   /*
-   * The height of the committed block.
+   * The height of the block.
    */
   uint64_t height;
   /*
-   * The committed block's hash.
+   * The block's hash.
    */
   ProtobufCBinaryData block_hash;
   /*
@@ -91,10 +94,56 @@ struct  Sehc__V1__Commit
    * The votes.
    */
   Sehc__V1__CommitCertificate *certificate;
+  /*
+   * The epoch of the leader issuing the decision.
+   */
+  uint64_t epoch;
+  /*
+   * The view in which the decision is issued (a new leader re-issues an adopted decision in its own
+   * view, which may be higher than the block header's).
+   */
+  uint64_t view;
+  /*
+   * The block itself, when the receivers may not hold it (re-issued decisions, view-change reports);
+   * empty otherwise.
+   */
+  Sehc__V1__Proposal *proposal;
 };
 #define SEHC__V1__COMMIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__commit__descriptor) \
-    , 0, 0, {0,NULL}, {0,NULL}, NULL }
+    , 0, 0, {0,NULL}, {0,NULL}, NULL, 0, 0, NULL }
+
+
+/*
+ * A member's acknowledgement that it persisted a Commit as its accepted decision.
+ */
+struct  Sehc__V1__CommitAck
+{
+  ProtobufCMessage base;
+  /*
+   * The shard.
+   */
+  uint32_t shard;
+  /*
+   * The epoch.
+   */
+  uint64_t epoch;
+  /*
+   * The view of the acknowledged Commit.
+   */
+  uint64_t view;
+  /*
+   * The height.
+   */
+  uint64_t height;
+  /*
+   * The block hash.
+   */
+  ProtobufCBinaryData block_hash;
+};
+#define SEHC__V1__COMMIT_ACK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__commit_ack__descriptor) \
+    , 0, 0, 0, 0, {0,NULL} }
 
 
 /*
@@ -145,14 +194,27 @@ struct  Sehc__V1__ViewChangeBody
    * The hash of that proposal.
    */
   ProtobufCBinaryData voted_hash;
+  /*
+   * Height of the member's accepted but uncommitted decision; 0 if none.
+   */
+  uint64_t accepted_height;
+  /*
+   * The view in which that decision was issued.
+   */
+  uint64_t accepted_view;
+  /*
+   * The hash of the block that decision is about.
+   */
+  ProtobufCBinaryData accepted_hash;
 };
 #define SEHC__V1__VIEW_CHANGE_BODY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__view_change_body__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, 0, {0,NULL}, 0, 0, {0,NULL} }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, 0, {0,NULL}, 0, 0, {0,NULL}, 0, 0, {0,NULL} }
 
 
 /*
- * A signed view change, carrying the voted proposal itself so the new leader can re-propose it.
+ * A signed view change, carrying the accepted decision and the voted proposal themselves so the new
+ * leader can re-issue or re-propose them.
  */
 struct  Sehc__V1__ViewChange
 {
@@ -169,10 +231,14 @@ struct  Sehc__V1__ViewChange
    * The proposal named by voted_hash, if any.
    */
   Sehc__V1__Proposal *voted_proposal;
+  /*
+   * The accepted decision named by accepted_hash (with its block in `proposal`), if any.
+   */
+  Sehc__V1__Commit *accepted;
 };
 #define SEHC__V1__VIEW_CHANGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__view_change__descriptor) \
-    , {0,NULL}, NULL, NULL }
+    , {0,NULL}, NULL, NULL, NULL }
 
 
 /*
@@ -206,8 +272,9 @@ struct  Sehc__V1__NewView
 
 
 /*
- * A leader's periodic heartbeat to its shard (and any validator's status to a peer): keeps members
- * from timing out while the shard is idle, and tells peers what to sync.
+ * A leader's heartbeat to its shard, its announcement that a block is committed, and its report to
+ * the next RChain proposers: keeps members from timing out while the shard is idle, lets them apply
+ * accepted decisions, and tells peers what to sync.
  */
 struct  Sehc__V1__Status
 {
@@ -422,7 +489,8 @@ typedef enum {
   SEHC__V1__CONSENSUS_MESSAGE__BODY_RECEIPT = 11,
   SEHC__V1__CONSENSUS_MESSAGE__BODY_RECEIPT_ACK = 12,
   SEHC__V1__CONSENSUS_MESSAGE__BODY_TRANSACTION = 13,
-  SEHC__V1__CONSENSUS_MESSAGE__BODY_STATUS = 14
+  SEHC__V1__CONSENSUS_MESSAGE__BODY_STATUS = 14,
+  SEHC__V1__CONSENSUS_MESSAGE__BODY_COMMIT_ACK = 15
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SEHC__V1__CONSENSUS_MESSAGE__BODY__CASE)
 } Sehc__V1__ConsensusMessage__BodyCase;
 
@@ -487,9 +555,13 @@ struct  Sehc__V1__ConsensusMessage
      */
     Sehc__V1__SignedTransaction *transaction;
     /*
-     * Heartbeat and sync hint.
+     * Heartbeat, commit announcement and sync hint.
      */
     Sehc__V1__Status *status;
+    /*
+     * TChain: a member's acknowledgement of a Commit, sent to the leader.
+     */
+    Sehc__V1__CommitAck *commit_ack;
   };
 };
 #define SEHC__V1__CONSENSUS_MESSAGE__INIT \
@@ -551,6 +623,25 @@ Sehc__V1__Commit *
                       const uint8_t       *data);
 void   sehc__v1__commit__free_unpacked
                      (Sehc__V1__Commit *message,
+                      ProtobufCAllocator *allocator);
+/* Sehc__V1__CommitAck methods */
+void   sehc__v1__commit_ack__init
+                     (Sehc__V1__CommitAck         *message);
+size_t sehc__v1__commit_ack__get_packed_size
+                     (const Sehc__V1__CommitAck   *message);
+size_t sehc__v1__commit_ack__pack
+                     (const Sehc__V1__CommitAck   *message,
+                      uint8_t             *out);
+size_t sehc__v1__commit_ack__pack_to_buffer
+                     (const Sehc__V1__CommitAck   *message,
+                      ProtobufCBuffer     *buffer);
+Sehc__V1__CommitAck *
+       sehc__v1__commit_ack__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sehc__v1__commit_ack__free_unpacked
+                     (Sehc__V1__CommitAck *message,
                       ProtobufCAllocator *allocator);
 /* Sehc__V1__ViewChangeBody methods */
 void   sehc__v1__view_change_body__init
@@ -788,6 +879,9 @@ typedef void (*Sehc__V1__Proposal_Closure)
 typedef void (*Sehc__V1__Commit_Closure)
                  (const Sehc__V1__Commit *message,
                   void *closure_data);
+typedef void (*Sehc__V1__CommitAck_Closure)
+                 (const Sehc__V1__CommitAck *message,
+                  void *closure_data);
 typedef void (*Sehc__V1__ViewChangeBody_Closure)
                  (const Sehc__V1__ViewChangeBody *message,
                   void *closure_data);
@@ -832,6 +926,7 @@ typedef void (*Sehc__V1__ConsensusBatch_Closure)
 
 extern const ProtobufCMessageDescriptor sehc__v1__proposal__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__commit__descriptor;
+extern const ProtobufCMessageDescriptor sehc__v1__commit_ack__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__view_change_body__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__view_change__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__new_view__descriptor;

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 96877de25033fdfb518312fafd00b3127327eb1db595951301f851b7ee62c98c (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -165,6 +165,10 @@ nonisolated struct Sehc_V1_TBlockHeader: Sendable {
 
   /// The shard's state root after applying the block at height - 1 (32 bytes).
   var parentStateRoot: Data = Data()
+
+  /// The highest committed RBlock whose rewards this block credits before its entries; never less than
+  /// the previous block's (docs/protocol.md §6.2).
+  var rblockHeight: UInt64 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -637,7 +641,7 @@ nonisolated extension Sehc_V1_EvidenceKind: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Sehc_V1_TBlockHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".TBlockHeader"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}height\0\u{3}previous_hash\0\u{3}entries_root\0\u{3}entry_count\0\u{3}timestamp_ms\0\u{1}proposer\0\u{3}parent_state_root\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}height\0\u{3}previous_hash\0\u{3}entries_root\0\u{3}entry_count\0\u{3}timestamp_ms\0\u{1}proposer\0\u{3}parent_state_root\0\u{3}rblock_height\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -656,6 +660,7 @@ nonisolated extension Sehc_V1_TBlockHeader: SwiftProtobuf.Message, SwiftProtobuf
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.timestampMs) }()
       case 10: try { try decoder.decodeSingularBytesField(value: &self.proposer) }()
       case 11: try { try decoder.decodeSingularBytesField(value: &self.parentStateRoot) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.rblockHeight) }()
       default: break
       }
     }
@@ -695,6 +700,9 @@ nonisolated extension Sehc_V1_TBlockHeader: SwiftProtobuf.Message, SwiftProtobuf
     if !self.parentStateRoot.isEmpty {
       try visitor.visitSingularBytesField(value: self.parentStateRoot, fieldNumber: 11)
     }
+    if self.rblockHeight != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rblockHeight, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -710,6 +718,7 @@ nonisolated extension Sehc_V1_TBlockHeader: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.timestampMs != rhs.timestampMs {return false}
     if lhs.proposer != rhs.proposer {return false}
     if lhs.parentStateRoot != rhs.parentStateRoot {return false}
+    if lhs.rblockHeight != rhs.rblockHeight {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

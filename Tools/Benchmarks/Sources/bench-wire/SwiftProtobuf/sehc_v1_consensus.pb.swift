@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 96877de25033fdfb518312fafd00b3127327eb1db595951301f851b7ee62c98c (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -58,8 +58,10 @@ nonisolated struct Sehc_V1_Proposal: Sendable {
   fileprivate var _signature: Sehc_V1_Signature? = nil
 }
 
-/// The leader's message that a TBlock is committed: the decision and the votes that carry it. Members
-/// that hold the proposal apply it; others fetch the block by sync.
+/// The leader's decision on a proposed TBlock: the decision bits and the votes that carry them.
+/// Members check it, wait out the vote window (equivocation guard), persist it as their accepted
+/// decision and answer with CommitAck; the block is committed once a majority has acked
+/// (docs/protocol.md §3.4).
 nonisolated struct Sehc_V1_Commit: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -68,10 +70,10 @@ nonisolated struct Sehc_V1_Commit: Sendable {
   /// The shard.
   var shard: UInt32 = 0
 
-  /// The height of the committed block.
+  /// The height of the block.
   var height: UInt64 = 0
 
-  /// The committed block's hash.
+  /// The block's hash.
   var blockHash: Data = Data()
 
   /// The decision bits (see TBlock.decision).
@@ -87,11 +89,56 @@ nonisolated struct Sehc_V1_Commit: Sendable {
   /// Clears the value of `certificate`. Subsequent reads from it will return its default value.
   mutating func clearCertificate() {self._certificate = nil}
 
+  /// The epoch of the leader issuing the decision.
+  var epoch: UInt64 = 0
+
+  /// The view in which the decision is issued (a new leader re-issues an adopted decision in its own
+  /// view, which may be higher than the block header's).
+  var view: UInt64 = 0
+
+  /// The block itself, when the receivers may not hold it (re-issued decisions, view-change reports);
+  /// empty otherwise.
+  var proposal: Sehc_V1_Proposal {
+    get {_proposal ?? Sehc_V1_Proposal()}
+    set {_proposal = newValue}
+  }
+  /// Returns true if `proposal` has been explicitly set.
+  var hasProposal: Bool {self._proposal != nil}
+  /// Clears the value of `proposal`. Subsequent reads from it will return its default value.
+  mutating func clearProposal() {self._proposal = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 
   fileprivate var _certificate: Sehc_V1_CommitCertificate? = nil
+  fileprivate var _proposal: Sehc_V1_Proposal? = nil
+}
+
+/// A member's acknowledgement that it persisted a Commit as its accepted decision.
+nonisolated struct Sehc_V1_CommitAck: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The shard.
+  var shard: UInt32 = 0
+
+  /// The epoch.
+  var epoch: UInt64 = 0
+
+  /// The view of the acknowledged Commit.
+  var view: UInt64 = 0
+
+  /// The height.
+  var height: UInt64 = 0
+
+  /// The block hash.
+  var blockHash: Data = Data()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
 }
 
 /// What a member signs when it gives up on a view: it moves to `view` and tells the new leader what it
@@ -132,46 +179,68 @@ nonisolated struct Sehc_V1_ViewChangeBody: Sendable {
   /// The hash of that proposal.
   var votedHash: Data = Data()
 
+  /// Height of the member's accepted but uncommitted decision; 0 if none.
+  var acceptedHeight: UInt64 = 0
+
+  /// The view in which that decision was issued.
+  var acceptedView: UInt64 = 0
+
+  /// The hash of the block that decision is about.
+  var acceptedHash: Data = Data()
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 }
 
-/// A signed view change, carrying the voted proposal itself so the new leader can re-propose it.
-nonisolated struct Sehc_V1_ViewChange: Sendable {
+/// A signed view change, carrying the accepted decision and the voted proposal themselves so the new
+/// leader can re-issue or re-propose them.
+nonisolated struct Sehc_V1_ViewChange: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// A serialized ViewChangeBody.
-  var body: Data = Data()
+  var body: Data {
+    get {_storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   /// The sender's signature over "sehc/v1/viewchange" || body.
   var signature: Sehc_V1_Signature {
-    get {_signature ?? Sehc_V1_Signature()}
-    set {_signature = newValue}
+    get {_storage._signature ?? Sehc_V1_Signature()}
+    set {_uniqueStorage()._signature = newValue}
   }
   /// Returns true if `signature` has been explicitly set.
-  var hasSignature: Bool {self._signature != nil}
+  var hasSignature: Bool {_storage._signature != nil}
   /// Clears the value of `signature`. Subsequent reads from it will return its default value.
-  mutating func clearSignature() {self._signature = nil}
+  mutating func clearSignature() {_uniqueStorage()._signature = nil}
 
   /// The proposal named by voted_hash, if any.
   var votedProposal: Sehc_V1_Proposal {
-    get {_votedProposal ?? Sehc_V1_Proposal()}
-    set {_votedProposal = newValue}
+    get {_storage._votedProposal ?? Sehc_V1_Proposal()}
+    set {_uniqueStorage()._votedProposal = newValue}
   }
   /// Returns true if `votedProposal` has been explicitly set.
-  var hasVotedProposal: Bool {self._votedProposal != nil}
+  var hasVotedProposal: Bool {_storage._votedProposal != nil}
   /// Clears the value of `votedProposal`. Subsequent reads from it will return its default value.
-  mutating func clearVotedProposal() {self._votedProposal = nil}
+  mutating func clearVotedProposal() {_uniqueStorage()._votedProposal = nil}
+
+  /// The accepted decision named by accepted_hash (with its block in `proposal`), if any.
+  var accepted: Sehc_V1_Commit {
+    get {_storage._accepted ?? Sehc_V1_Commit()}
+    set {_uniqueStorage()._accepted = newValue}
+  }
+  /// Returns true if `accepted` has been explicitly set.
+  var hasAccepted: Bool {_storage._accepted != nil}
+  /// Clears the value of `accepted`. Subsequent reads from it will return its default value.
+  mutating func clearAccepted() {_uniqueStorage()._accepted = nil}
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 
-  fileprivate var _signature: Sehc_V1_Signature? = nil
-  fileprivate var _votedProposal: Sehc_V1_Proposal? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The new leader's announcement that it leads `view`: view changes from more than half of the shard
@@ -198,8 +267,9 @@ nonisolated struct Sehc_V1_NewView: Sendable {
   init() {}
 }
 
-/// A leader's periodic heartbeat to its shard (and any validator's status to a peer): keeps members
-/// from timing out while the shard is idle, and tells peers what to sync.
+/// A leader's heartbeat to its shard, its announcement that a block is committed, and its report to
+/// the next RChain proposers: keeps members from timing out while the shard is idle, lets them apply
+/// accepted decisions, and tells peers what to sync.
 nonisolated struct Sehc_V1_Status: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -517,13 +587,22 @@ nonisolated struct Sehc_V1_ConsensusMessage: Sendable {
     set {body = .transaction(newValue)}
   }
 
-  /// Heartbeat and sync hint.
+  /// Heartbeat, commit announcement and sync hint.
   var status: Sehc_V1_Status {
     get {
       if case .status(let v)? = body {return v}
       return Sehc_V1_Status()
     }
     set {body = .status(newValue)}
+  }
+
+  /// TChain: a member's acknowledgement of a Commit, sent to the leader.
+  var commitAck: Sehc_V1_CommitAck {
+    get {
+      if case .commitAck(let v)? = body {return v}
+      return Sehc_V1_CommitAck()
+    }
+    set {body = .commitAck(newValue)}
   }
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -556,8 +635,10 @@ nonisolated struct Sehc_V1_ConsensusMessage: Sendable {
     case receiptAck(Sehc_V1_ReceiptAck)
     /// A transaction forwarded by a node's mempool to its home shard's leader.
     case transaction(Sehc_V1_SignedTransaction)
-    /// Heartbeat and sync hint.
+    /// Heartbeat, commit announcement and sync hint.
     case status(Sehc_V1_Status)
+    /// TChain: a member's acknowledgement of a Commit, sent to the leader.
+    case commitAck(Sehc_V1_CommitAck)
 
   }
 
@@ -628,7 +709,7 @@ nonisolated extension Sehc_V1_Proposal: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Commit"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}height\0\u{3}block_hash\0\u{1}decision\0\u{1}certificate\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}height\0\u{3}block_hash\0\u{1}decision\0\u{1}certificate\0\u{1}epoch\0\u{1}view\0\u{1}proposal\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -641,6 +722,9 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 3: try { try decoder.decodeSingularBytesField(value: &self.blockHash) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.decision) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._certificate) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.epoch) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._proposal) }()
       default: break
       }
     }
@@ -666,6 +750,15 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try { if let v = self._certificate {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if self.epoch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.epoch, fieldNumber: 6)
+    }
+    if self.view != 0 {
+      try visitor.visitSingularUInt64Field(value: self.view, fieldNumber: 7)
+    }
+    try { if let v = self._proposal {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -675,6 +768,59 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.blockHash != rhs.blockHash {return false}
     if lhs.decision != rhs.decision {return false}
     if lhs._certificate != rhs._certificate {return false}
+    if lhs.epoch != rhs.epoch {return false}
+    if lhs.view != rhs.view {return false}
+    if lhs._proposal != rhs._proposal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sehc_V1_CommitAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CommitAck"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}height\0\u{3}block_hash\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.shard) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.epoch) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.height) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.blockHash) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.shard != 0 {
+      try visitor.visitSingularUInt32Field(value: self.shard, fieldNumber: 1)
+    }
+    if self.epoch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.epoch, fieldNumber: 2)
+    }
+    if self.view != 0 {
+      try visitor.visitSingularUInt64Field(value: self.view, fieldNumber: 3)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt64Field(value: self.height, fieldNumber: 4)
+    }
+    if !self.blockHash.isEmpty {
+      try visitor.visitSingularBytesField(value: self.blockHash, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Sehc_V1_CommitAck, rhs: Sehc_V1_CommitAck) -> Bool {
+    if lhs.shard != rhs.shard {return false}
+    if lhs.epoch != rhs.epoch {return false}
+    if lhs.view != rhs.view {return false}
+    if lhs.height != rhs.height {return false}
+    if lhs.blockHash != rhs.blockHash {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -682,7 +828,7 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Sehc_V1_ViewChangeBody: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ViewChangeBody"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}sender\0\u{3}committed_height\0\u{3}committed_hash\0\u{3}voted_height\0\u{3}voted_view\0\u{3}voted_hash\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}sender\0\u{3}committed_height\0\u{3}committed_hash\0\u{3}voted_height\0\u{3}voted_view\0\u{3}voted_hash\0\u{3}accepted_height\0\u{3}accepted_view\0\u{3}accepted_hash\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -700,6 +846,9 @@ nonisolated extension Sehc_V1_ViewChangeBody: SwiftProtobuf.Message, SwiftProtob
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.votedHeight) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.votedView) }()
       case 10: try { try decoder.decodeSingularBytesField(value: &self.votedHash) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.acceptedHeight) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.acceptedView) }()
+      case 13: try { try decoder.decodeSingularBytesField(value: &self.acceptedHash) }()
       default: break
       }
     }
@@ -736,6 +885,15 @@ nonisolated extension Sehc_V1_ViewChangeBody: SwiftProtobuf.Message, SwiftProtob
     if !self.votedHash.isEmpty {
       try visitor.visitSingularBytesField(value: self.votedHash, fieldNumber: 10)
     }
+    if self.acceptedHeight != 0 {
+      try visitor.visitSingularUInt64Field(value: self.acceptedHeight, fieldNumber: 11)
+    }
+    if self.acceptedView != 0 {
+      try visitor.visitSingularUInt64Field(value: self.acceptedView, fieldNumber: 12)
+    }
+    if !self.acceptedHash.isEmpty {
+      try visitor.visitSingularBytesField(value: self.acceptedHash, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -750,6 +908,9 @@ nonisolated extension Sehc_V1_ViewChangeBody: SwiftProtobuf.Message, SwiftProtob
     if lhs.votedHeight != rhs.votedHeight {return false}
     if lhs.votedView != rhs.votedView {return false}
     if lhs.votedHash != rhs.votedHash {return false}
+    if lhs.acceptedHeight != rhs.acceptedHeight {return false}
+    if lhs.acceptedView != rhs.acceptedView {return false}
+    if lhs.acceptedHash != rhs.acceptedHash {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -757,43 +918,90 @@ nonisolated extension Sehc_V1_ViewChangeBody: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Sehc_V1_ViewChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ViewChange"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}body\0\u{1}signature\0\u{3}voted_proposal\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}body\0\u{1}signature\0\u{3}voted_proposal\0\u{1}accepted\0")
+
+  fileprivate class _StorageClass {
+    var _body: Data = Data()
+    var _signature: Sehc_V1_Signature? = nil
+    var _votedProposal: Sehc_V1_Proposal? = nil
+    var _accepted: Sehc_V1_Commit? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _body = source._body
+      _signature = source._signature
+      _votedProposal = source._votedProposal
+      _accepted = source._accepted
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularBytesField(value: &self.body) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._signature) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._votedProposal) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularBytesField(value: &_storage._body) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._signature) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._votedProposal) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._accepted) }()
+        default: break
+        }
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.body.isEmpty {
-      try visitor.visitSingularBytesField(value: self.body, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._body.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._body, fieldNumber: 1)
+      }
+      try { if let v = _storage._signature {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._votedProposal {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._accepted {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
     }
-    try { if let v = self._signature {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._votedProposal {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Sehc_V1_ViewChange, rhs: Sehc_V1_ViewChange) -> Bool {
-    if lhs.body != rhs.body {return false}
-    if lhs._signature != rhs._signature {return false}
-    if lhs._votedProposal != rhs._votedProposal {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._body != rhs_storage._body {return false}
+        if _storage._signature != rhs_storage._signature {return false}
+        if _storage._votedProposal != rhs_storage._votedProposal {return false}
+        if _storage._accepted != rhs_storage._accepted {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1173,7 +1381,7 @@ nonisolated extension Sehc_V1_ReceiptAck: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Sehc_V1_ConsensusMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ConsensusMessage"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}proposal\0\u{1}vote\0\u{1}commit\0\u{3}view_change\0\u{3}new_view\0\u{3}rblock_proposal\0\u{3}rblock_vote\0\u{3}rblock_commit\0\u{3}rchain_view_change\0\u{1}evidence\0\u{1}receipt\0\u{3}receipt_ack\0\u{1}transaction\0\u{1}status\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}proposal\0\u{1}vote\0\u{1}commit\0\u{3}view_change\0\u{3}new_view\0\u{3}rblock_proposal\0\u{3}rblock_vote\0\u{3}rblock_commit\0\u{3}rchain_view_change\0\u{1}evidence\0\u{1}receipt\0\u{3}receipt_ack\0\u{1}transaction\0\u{1}status\0\u{3}commit_ack\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1363,6 +1571,19 @@ nonisolated extension Sehc_V1_ConsensusMessage: SwiftProtobuf.Message, SwiftProt
           self.body = .status(v)
         }
       }()
+      case 15: try {
+        var v: Sehc_V1_CommitAck?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .commitAck(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .commitAck(v)
+        }
+      }()
       default: break
       }
     }
@@ -1429,6 +1650,10 @@ nonisolated extension Sehc_V1_ConsensusMessage: SwiftProtobuf.Message, SwiftProt
     case .status?: try {
       guard case .status(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .commitAck?: try {
+      guard case .commitAck(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
     }()
     case nil: break
     }

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 96877de25033fdfb518312fafd00b3127327eb1db595951301f851b7ee62c98c (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
