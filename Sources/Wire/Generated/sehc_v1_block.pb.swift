@@ -63,13 +63,19 @@ public enum EvidenceKind: WireEnum, CaseIterable {
   case tblockProposal
   /// Two different votes signed by one member for one (chain, shard, epoch, view, height).
   case vote
-  /// Two different RBlock headers signed by one proposer for one (chain, height, view).
+  /// Two different RBlock headers proposed by one proposer for one (chain, height, view), each with its
+  /// prepare signature (only headers first proposed in that view: header view = the signed view).
   case rblockProposal
+  /// Two different decisions issued by one TChain leader for one (chain, shard, epoch, view, height):
+  /// two Commit endorsements (VoteBody bytes signed over "sehc/v1/decision").
+  case decision
   /// A value this version of the schema does not know, kept as its number.
   case unrecognized(Int32)
 
   public static let protoEnumName = "sehc.v1.EvidenceKind"
-  public static let knownCases: [EvidenceKind] = [.unspecified, .tblockProposal, .vote, .rblockProposal]
+  public static let knownCases: [EvidenceKind] = [
+    .unspecified, .tblockProposal, .vote, .rblockProposal, .decision,
+  ]
   public static var allCases: [EvidenceKind] { knownCases }
 
   public init(rawValue: Int32) {
@@ -78,6 +84,7 @@ public enum EvidenceKind: WireEnum, CaseIterable {
     case 1: self = .tblockProposal
     case 2: self = .vote
     case 3: self = .rblockProposal
+    case 4: self = .decision
     default: self = .unrecognized(rawValue)
     }
   }
@@ -88,6 +95,7 @@ public enum EvidenceKind: WireEnum, CaseIterable {
     case "EVIDENCE_KIND_TBLOCK_PROPOSAL": self = .tblockProposal
     case "EVIDENCE_KIND_VOTE": self = .vote
     case "EVIDENCE_KIND_RBLOCK_PROPOSAL": self = .rblockProposal
+    case "EVIDENCE_KIND_DECISION": self = .decision
     default: return nil
     }
   }
@@ -98,6 +106,7 @@ public enum EvidenceKind: WireEnum, CaseIterable {
     case .tblockProposal: 1
     case .vote: 2
     case .rblockProposal: 3
+    case .decision: 4
     case .unrecognized(let value): value
     }
   }
@@ -108,6 +117,7 @@ public enum EvidenceKind: WireEnum, CaseIterable {
     case .tblockProposal: "EVIDENCE_KIND_TBLOCK_PROPOSAL"
     case .vote: "EVIDENCE_KIND_VOTE"
     case .rblockProposal: "EVIDENCE_KIND_RBLOCK_PROPOSAL"
+    case .decision: "EVIDENCE_KIND_DECISION"
     case .unrecognized: nil
     }
   }
@@ -419,7 +429,8 @@ public struct EquivocationEvidence: WireMessage {
   /// What was signed twice.
   public var kind: EvidenceKind = .unspecified
 
-  /// The first signed bytes (a serialized TBlockHeader, VoteBody or RBlockHeader).
+  /// The first signed bytes (a serialized TBlockHeader, VoteBody (votes and decision endorsements) or
+  /// RBlockHeader).
   public var first: Data = Data()
 
   /// Its signature.

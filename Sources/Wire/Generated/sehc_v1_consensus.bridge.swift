@@ -75,6 +75,9 @@ extension Commit {
       if let value = self.proposal {
         c.pointee.proposal = try arena.child(value, field: "proposal", as: Sehc__V1__Proposal.self)
       }
+      if let value = self.endorsement {
+        c.pointee.endorsement = try arena.child(value, field: "endorsement", as: Sehc__V1__Vote.self)
+      }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -96,6 +99,7 @@ extension Commit {
       self.epoch = c.pointee.epoch
       self.view = c.pointee.view
       self.proposal = try decoder.message(Proposal.self, c.pointee.proposal, field: "proposal")
+      self.endorsement = try decoder.message(Vote.self, c.pointee.endorsement, field: "endorsement")
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -350,6 +354,7 @@ extension RBlockProposal {
         c.pointee.n_justification = self.justification.count
         c.pointee.justification = try arena.children(self.justification, field: "justification")
       }
+      c.pointee.view = self.view
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -367,6 +372,7 @@ extension RBlockProposal {
       self.justification = try decoder.messages(
         RChainViewChange.self, c.pointee.justification, count: c.pointee.n_justification,
         field: "justification")
+      self.view = c.pointee.view
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -391,6 +397,7 @@ extension RBlockVote {
     if !self.blockHash.isEmpty { arena.setBytes(self.blockHash, into: c.pointer(to: \.block_hash)!) }
     if !self.signer.isEmpty { arena.setBytes(self.signer, into: c.pointer(to: \.signer)!) }
     if !self.signature.isEmpty { arena.setBytes(self.signature, into: c.pointer(to: \.signature)!) }
+    c.pointee.prepare = self.prepare ? 1 : 0
     return UnsafeMutableRawPointer(c)
   }
 
@@ -404,6 +411,51 @@ extension RBlockVote {
     self.blockHash = decoder.bytes(&c.pointee.block_hash)
     self.signer = decoder.bytes(&c.pointee.signer)
     self.signature = decoder.bytes(&c.pointee.signature)
+    self.prepare = c.pointee.prepare != 0
+  }
+}
+
+extension RBlockPrepared {
+  nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+    var message = Sehc__V1__RBlockPrepared()
+    sehc__v1__rblock_prepared__init(&message)
+    return message.base.descriptor
+  }()
+
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+    cDescriptor
+  }
+
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
+    let c = arena.message(Sehc__V1__RBlockPrepared.self, sehc__v1__rblock_prepared__init)
+    do {
+      c.pointee.height = self.height
+      c.pointee.view = self.view
+      if !self.header.isEmpty { arena.setBytes(self.header, into: c.pointer(to: \.header)!) }
+      if let value = self.certificate {
+        c.pointee.certificate = try arena.child(
+          value, field: "certificate", as: Sehc__V1__RBlockCertificate.self)
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+    return UnsafeMutableRawPointer(c)
+  }
+
+  public init(
+    _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
+  ) throws {
+    self.init()
+    let c = message.assumingMemoryBound(to: Sehc__V1__RBlockPrepared.self)
+    do {
+      self.height = c.pointee.height
+      self.view = c.pointee.view
+      self.header = decoder.bytes(&c.pointee.header)
+      self.certificate = try decoder.message(
+        RBlockCertificate.self, c.pointee.certificate, field: "certificate")
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
   }
 }
 
@@ -461,8 +513,10 @@ extension RChainViewChangeBody {
       c.pointee.height = self.height
       c.pointee.view = self.view
       if !self.sender.isEmpty { arena.setBytes(self.sender, into: c.pointer(to: \.sender)!) }
-      if !self.signedHash.isEmpty { arena.setBytes(self.signedHash, into: c.pointer(to: \.signed_hash)!) }
-      c.pointee.signed_view = self.signedView
+      if !self.preparedHash.isEmpty {
+        arena.setBytes(self.preparedHash, into: c.pointer(to: \.prepared_hash)!)
+      }
+      c.pointee.prepared_view = self.preparedView
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -479,8 +533,8 @@ extension RChainViewChangeBody {
       self.height = c.pointee.height
       self.view = c.pointee.view
       self.sender = decoder.bytes(&c.pointee.sender)
-      self.signedHash = decoder.bytes(&c.pointee.signed_hash)
-      self.signedView = c.pointee.signed_view
+      self.preparedHash = decoder.bytes(&c.pointee.prepared_hash)
+      self.preparedView = c.pointee.prepared_view
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -505,8 +559,12 @@ extension RChainViewChange {
       if let value = self.signature {
         c.pointee.signature = try arena.child(value, field: "signature", as: Sehc__V1__Signature.self)
       }
-      if !self.signedHeader.isEmpty {
-        arena.setBytes(self.signedHeader, into: c.pointer(to: \.signed_header)!)
+      if !self.preparedHeader.isEmpty {
+        arena.setBytes(self.preparedHeader, into: c.pointer(to: \.prepared_header)!)
+      }
+      if let value = self.preparedCertificate {
+        c.pointee.prepared_certificate = try arena.child(
+          value, field: "prepared_certificate", as: Sehc__V1__RBlockCertificate.self)
       }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
@@ -522,7 +580,57 @@ extension RChainViewChange {
     do {
       self.body = decoder.bytes(&c.pointee.body)
       self.signature = try decoder.message(Signature.self, c.pointee.signature, field: "signature")
-      self.signedHeader = decoder.bytes(&c.pointee.signed_header)
+      self.preparedHeader = decoder.bytes(&c.pointee.prepared_header)
+      self.preparedCertificate = try decoder.message(
+        RBlockCertificate.self, c.pointee.prepared_certificate, field: "prepared_certificate")
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+  }
+}
+
+extension ShardReport {
+  nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+    var message = Sehc__V1__ShardReport()
+    sehc__v1__shard_report__init(&message)
+    return message.base.descriptor
+  }()
+
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+    cDescriptor
+  }
+
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
+    let c = arena.message(Sehc__V1__ShardReport.self, sehc__v1__shard_report__init)
+    do {
+      c.pointee.shard = self.shard
+      c.pointee.epoch = self.epoch
+      c.pointee.base_rblock_height = self.baseRblockHeight
+      if let value = self.coverage {
+        c.pointee.coverage = try arena.child(value, field: "coverage", as: Sehc__V1__ShardCoverage.self)
+      }
+      if !self.counts.isEmpty {
+        c.pointee.n_counts = self.counts.count
+        c.pointee.counts = try arena.children(self.counts, field: "counts")
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+    return UnsafeMutableRawPointer(c)
+  }
+
+  public init(
+    _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
+  ) throws {
+    self.init()
+    let c = message.assumingMemoryBound(to: Sehc__V1__ShardReport.self)
+    do {
+      self.shard = c.pointee.shard
+      self.epoch = c.pointee.epoch
+      self.baseRblockHeight = c.pointee.base_rblock_height
+      self.coverage = try decoder.message(ShardCoverage.self, c.pointee.coverage, field: "coverage")
+      self.counts = try decoder.messages(
+        ReputationUpdate.self, c.pointee.counts, count: c.pointee.n_counts, field: "counts")
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -626,6 +734,13 @@ extension ConsensusMessage {
       case .commitAck(let value)?:
         c.pointee.body_case = .init(rawValue: 15)
         c.pointee.commit_ack = try arena.child(value, field: "commit_ack", as: Sehc__V1__CommitAck.self)
+      case .rblockPrepared(let value)?:
+        c.pointee.body_case = .init(rawValue: 16)
+        c.pointee.rblock_prepared = try arena.child(
+          value, field: "rblock_prepared", as: Sehc__V1__RBlockPrepared.self)
+      case .shardReport(let value)?:
+        c.pointee.body_case = .init(rawValue: 17)
+        c.pointee.shard_report = try arena.child(value, field: "shard_report", as: Sehc__V1__ShardReport.self)
       case nil:
         break
       }
@@ -692,6 +807,14 @@ extension ConsensusMessage {
       case 15:
         self.body = try decoder.message(CommitAck.self, c.pointee.commit_ack, field: "commit_ack").map {
           .commitAck($0)
+        }
+      case 16:
+        self.body = try decoder.message(
+          RBlockPrepared.self, c.pointee.rblock_prepared, field: "rblock_prepared"
+        ).map { .rblockPrepared($0) }
+      case 17:
+        self.body = try decoder.message(ShardReport.self, c.pointee.shard_report, field: "shard_report").map {
+          .shardReport($0)
         }
       default:
         break

@@ -88,6 +88,10 @@ extension Commit {
       writer.key("proposal")
       writer.message(value)
     }
+    if let value = self.endorsement {
+      writer.key("endorsement")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -129,6 +133,10 @@ extension Commit {
           try decoder.markSeen(&seen, 8, field: "proposal")
           if case .null = value { continue }
           self.proposal = try decoder.message(value, Proposal.self, field: "proposal")
+        case "endorsement":
+          try decoder.markSeen(&seen, 9, field: "endorsement")
+          if case .null = value { continue }
+          self.endorsement = try decoder.message(value, Vote.self, field: "endorsement")
         default:
           throw decoder.unknownField(key)
         }
@@ -526,6 +534,10 @@ extension RBlockProposal {
       for element in self.justification { writer.message(element) }
       writer.endArray()
     }
+    if self.view != 0 {
+      writer.key("view")
+      writer.quotedNumber(self.view)
+    }
     writer.endObject()
   }
 
@@ -549,6 +561,10 @@ extension RBlockProposal {
           self.justification = try decoder.array(value, field: "justification") { element, name in
             try decoder.message(element, RChainViewChange.self, field: name)
           }
+        case "view":
+          try decoder.markSeen(&seen, 4, field: "view")
+          if case .null = value { continue }
+          self.view = try decoder.integer(value, UInt64.self, field: "view")
         default:
           throw decoder.unknownField(key)
         }
@@ -582,6 +598,10 @@ extension RBlockVote {
       writer.key("signature")
       writer.bytes(self.signature)
     }
+    if self.prepare {
+      writer.key("prepare")
+      writer.bool(self.prepare)
+    }
     writer.endObject()
   }
 
@@ -611,6 +631,64 @@ extension RBlockVote {
           try decoder.markSeen(&seen, 5, field: "signature")
           if case .null = value { continue }
           self.signature = try decoder.bytes(value, field: "signature")
+        case "prepare":
+          try decoder.markSeen(&seen, 6, field: "prepare")
+          if case .null = value { continue }
+          self.prepare = try decoder.bool(value, field: "prepare")
+        default:
+          throw decoder.unknownField(key)
+        }
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+  }
+}
+
+extension RBlockPrepared {
+  public func _writeJSON(to writer: inout JSONWriter) {
+    writer.beginObject()
+    if self.height != 0 {
+      writer.key("height")
+      writer.quotedNumber(self.height)
+    }
+    if self.view != 0 {
+      writer.key("view")
+      writer.quotedNumber(self.view)
+    }
+    if !self.header.isEmpty {
+      writer.key("header")
+      writer.bytes(self.header)
+    }
+    if let value = self.certificate {
+      writer.key("certificate")
+      writer.message(value)
+    }
+    writer.endObject()
+  }
+
+  public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {
+    self.init()
+    var seen = Set<Int>()
+    do {
+      for (key, value) in object.members {
+        switch key {
+        case "height":
+          try decoder.markSeen(&seen, 1, field: "height")
+          if case .null = value { continue }
+          self.height = try decoder.integer(value, UInt64.self, field: "height")
+        case "view":
+          try decoder.markSeen(&seen, 2, field: "view")
+          if case .null = value { continue }
+          self.view = try decoder.integer(value, UInt64.self, field: "view")
+        case "header":
+          try decoder.markSeen(&seen, 3, field: "header")
+          if case .null = value { continue }
+          self.header = try decoder.bytes(value, field: "header")
+        case "certificate":
+          try decoder.markSeen(&seen, 4, field: "certificate")
+          if case .null = value { continue }
+          self.certificate = try decoder.message(value, RBlockCertificate.self, field: "certificate")
         default:
           throw decoder.unknownField(key)
         }
@@ -670,13 +748,13 @@ extension RChainViewChangeBody {
       writer.key("sender")
       writer.bytes(self.sender)
     }
-    if !self.signedHash.isEmpty {
-      writer.key("signedHash")
-      writer.bytes(self.signedHash)
+    if !self.preparedHash.isEmpty {
+      writer.key("preparedHash")
+      writer.bytes(self.preparedHash)
     }
-    if self.signedView != 0 {
-      writer.key("signedView")
-      writer.quotedNumber(self.signedView)
+    if self.preparedView != 0 {
+      writer.key("preparedView")
+      writer.quotedNumber(self.preparedView)
     }
     writer.endObject()
   }
@@ -703,14 +781,14 @@ extension RChainViewChangeBody {
           try decoder.markSeen(&seen, 4, field: "sender")
           if case .null = value { continue }
           self.sender = try decoder.bytes(value, field: "sender")
-        case "signedHash", "signed_hash":
-          try decoder.markSeen(&seen, 5, field: "signed_hash")
+        case "preparedHash", "prepared_hash":
+          try decoder.markSeen(&seen, 5, field: "prepared_hash")
           if case .null = value { continue }
-          self.signedHash = try decoder.bytes(value, field: "signed_hash")
-        case "signedView", "signed_view":
-          try decoder.markSeen(&seen, 6, field: "signed_view")
+          self.preparedHash = try decoder.bytes(value, field: "prepared_hash")
+        case "preparedView", "prepared_view":
+          try decoder.markSeen(&seen, 6, field: "prepared_view")
           if case .null = value { continue }
-          self.signedView = try decoder.integer(value, UInt64.self, field: "signed_view")
+          self.preparedView = try decoder.integer(value, UInt64.self, field: "prepared_view")
         default:
           throw decoder.unknownField(key)
         }
@@ -732,9 +810,13 @@ extension RChainViewChange {
       writer.key("signature")
       writer.message(value)
     }
-    if !self.signedHeader.isEmpty {
-      writer.key("signedHeader")
-      writer.bytes(self.signedHeader)
+    if !self.preparedHeader.isEmpty {
+      writer.key("preparedHeader")
+      writer.bytes(self.preparedHeader)
+    }
+    if let value = self.preparedCertificate {
+      writer.key("preparedCertificate")
+      writer.message(value)
     }
     writer.endObject()
   }
@@ -753,10 +835,81 @@ extension RChainViewChange {
           try decoder.markSeen(&seen, 2, field: "signature")
           if case .null = value { continue }
           self.signature = try decoder.message(value, Signature.self, field: "signature")
-        case "signedHeader", "signed_header":
-          try decoder.markSeen(&seen, 3, field: "signed_header")
+        case "preparedHeader", "prepared_header":
+          try decoder.markSeen(&seen, 3, field: "prepared_header")
           if case .null = value { continue }
-          self.signedHeader = try decoder.bytes(value, field: "signed_header")
+          self.preparedHeader = try decoder.bytes(value, field: "prepared_header")
+        case "preparedCertificate", "prepared_certificate":
+          try decoder.markSeen(&seen, 4, field: "prepared_certificate")
+          if case .null = value { continue }
+          self.preparedCertificate = try decoder.message(
+            value, RBlockCertificate.self, field: "prepared_certificate")
+        default:
+          throw decoder.unknownField(key)
+        }
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+  }
+}
+
+extension ShardReport {
+  public func _writeJSON(to writer: inout JSONWriter) {
+    writer.beginObject()
+    if self.shard != 0 {
+      writer.key("shard")
+      writer.number(self.shard)
+    }
+    if self.epoch != 0 {
+      writer.key("epoch")
+      writer.quotedNumber(self.epoch)
+    }
+    if self.baseRblockHeight != 0 {
+      writer.key("baseRblockHeight")
+      writer.quotedNumber(self.baseRblockHeight)
+    }
+    if let value = self.coverage {
+      writer.key("coverage")
+      writer.message(value)
+    }
+    if !self.counts.isEmpty {
+      writer.key("counts")
+      writer.beginArray()
+      for element in self.counts { writer.message(element) }
+      writer.endArray()
+    }
+    writer.endObject()
+  }
+
+  public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {
+    self.init()
+    var seen = Set<Int>()
+    do {
+      for (key, value) in object.members {
+        switch key {
+        case "shard":
+          try decoder.markSeen(&seen, 1, field: "shard")
+          if case .null = value { continue }
+          self.shard = try decoder.integer(value, UInt32.self, field: "shard")
+        case "epoch":
+          try decoder.markSeen(&seen, 2, field: "epoch")
+          if case .null = value { continue }
+          self.epoch = try decoder.integer(value, UInt64.self, field: "epoch")
+        case "baseRblockHeight", "base_rblock_height":
+          try decoder.markSeen(&seen, 3, field: "base_rblock_height")
+          if case .null = value { continue }
+          self.baseRblockHeight = try decoder.integer(value, UInt64.self, field: "base_rblock_height")
+        case "coverage":
+          try decoder.markSeen(&seen, 4, field: "coverage")
+          if case .null = value { continue }
+          self.coverage = try decoder.message(value, ShardCoverage.self, field: "coverage")
+        case "counts":
+          try decoder.markSeen(&seen, 5, field: "counts")
+          if case .null = value { continue }
+          self.counts = try decoder.array(value, field: "counts") { element, name in
+            try decoder.message(element, ReputationUpdate.self, field: name)
+          }
         default:
           throw decoder.unknownField(key)
         }
@@ -884,6 +1037,14 @@ extension ConsensusMessage {
       writer.key("commitAck")
       writer.message(value)
     }
+    if case .rblockPrepared(let value)? = self.body {
+      writer.key("rblockPrepared")
+      writer.message(value)
+    }
+    if case .shardReport(let value)? = self.body {
+      writer.key("shardReport")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -895,81 +1056,102 @@ extension ConsensusMessage {
         switch key {
         case "proposal":
           try decoder.markSeen(
-            &seen, 1, field: "proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 1, field: "proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .proposal(try decoder.message(value, Proposal.self, field: "proposal"))
         case "vote":
           try decoder.markSeen(
-            &seen, 2, field: "vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 2, field: "vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .vote(try decoder.message(value, Vote.self, field: "vote"))
         case "commit":
           try decoder.markSeen(
-            &seen, 3, field: "commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 3, field: "commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .commit(try decoder.message(value, Commit.self, field: "commit"))
         case "viewChange", "view_change":
           try decoder.markSeen(
-            &seen, 4, field: "view_change", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 4, field: "view_change",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .viewChange(try decoder.message(value, ViewChange.self, field: "view_change"))
         case "newView", "new_view":
           try decoder.markSeen(
-            &seen, 5, field: "new_view", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 5, field: "new_view", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .newView(try decoder.message(value, NewView.self, field: "new_view"))
         case "rblockProposal", "rblock_proposal":
           try decoder.markSeen(
-            &seen, 6, field: "rblock_proposal", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 6, field: "rblock_proposal",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .rblockProposal(
             try decoder.message(value, RBlockProposal.self, field: "rblock_proposal"))
         case "rblockVote", "rblock_vote":
           try decoder.markSeen(
-            &seen, 7, field: "rblock_vote", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 7, field: "rblock_vote",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .rblockVote(try decoder.message(value, RBlockVote.self, field: "rblock_vote"))
         case "rblockCommit", "rblock_commit":
           try decoder.markSeen(
-            &seen, 8, field: "rblock_commit", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 8, field: "rblock_commit",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .rblockCommit(try decoder.message(value, RBlockCommit.self, field: "rblock_commit"))
         case "rchainViewChange", "rchain_view_change":
           try decoder.markSeen(
-            &seen, 9, field: "rchain_view_change", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 9, field: "rchain_view_change",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .rchainViewChange(
             try decoder.message(value, RChainViewChange.self, field: "rchain_view_change"))
         case "evidence":
           try decoder.markSeen(
-            &seen, 10, field: "evidence", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 10, field: "evidence", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .evidence(try decoder.message(value, EquivocationEvidence.self, field: "evidence"))
         case "receipt":
           try decoder.markSeen(
-            &seen, 11, field: "receipt", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 11, field: "receipt", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .receipt(try decoder.message(value, Receipt.self, field: "receipt"))
         case "receiptAck", "receipt_ack":
           try decoder.markSeen(
-            &seen, 12, field: "receipt_ack", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 12, field: "receipt_ack",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .receiptAck(try decoder.message(value, ReceiptAck.self, field: "receipt_ack"))
         case "transaction":
           try decoder.markSeen(
-            &seen, 13, field: "transaction", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 13, field: "transaction",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .transaction(try decoder.message(value, SignedTransaction.self, field: "transaction"))
         case "status":
           try decoder.markSeen(
-            &seen, 14, field: "status", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 14, field: "status", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .status(try decoder.message(value, Status.self, field: "status"))
         case "commitAck", "commit_ack":
           try decoder.markSeen(
-            &seen, 15, field: "commit_ack", oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+            &seen, 15, field: "commit_ack",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
           if case .null = value { continue }
           self.body = .commitAck(try decoder.message(value, CommitAck.self, field: "commit_ack"))
+        case "rblockPrepared", "rblock_prepared":
+          try decoder.markSeen(
+            &seen, 16, field: "rblock_prepared",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
+          if case .null = value { continue }
+          self.body = .rblockPrepared(
+            try decoder.message(value, RBlockPrepared.self, field: "rblock_prepared"))
+        case "shardReport", "shard_report":
+          try decoder.markSeen(
+            &seen, 17, field: "shard_report",
+            oneof: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
+          if case .null = value { continue }
+          self.body = .shardReport(try decoder.message(value, ShardReport.self, field: "shard_report"))
         default:
           throw decoder.unknownField(key)
         }

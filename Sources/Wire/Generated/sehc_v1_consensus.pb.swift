@@ -64,6 +64,14 @@ public struct Commit: WireMessage {
   /// empty otherwise.
   public var proposal: Proposal? = nil
 
+  /// The issuing leader's signed statement of this decision: a VoteBody{chain_id, shard, epoch, view:
+  /// this Commit's view, height, block_hash, valid: decision, voter: the leader} signed over
+  /// "sehc/v1/decision" || body. Members echo it to the shard before accepting, so that two different
+  /// decisions issued by one leader at one (epoch, view, height) are seen and proven (docs/protocol.md
+  /// §3.5). An echo is a Commit carrying only shard, height, block_hash, decision, epoch, view and
+  /// endorsement.
+  public var endorsement: Vote? = nil
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -76,7 +84,8 @@ public struct Commit: WireMessage {
     certificate: CommitCertificate? = nil,
     epoch: UInt64 = 0,
     view: UInt64 = 0,
-    proposal: Proposal? = nil
+    proposal: Proposal? = nil,
+    endorsement: Vote? = nil
   ) {
     self.shard = shard
     self.height = height
@@ -86,6 +95,7 @@ public struct Commit: WireMessage {
     self.epoch = epoch
     self.view = view
     self.proposal = proposal
+    self.endorsement = endorsement
   }
 }
 
@@ -320,19 +330,24 @@ public struct Status: WireMessage {
   }
 }
 
-/// The RChain proposer's proposal of the next RBlock.
+/// The RChain proposer's proposal of the next RBlock in a view. In a view above 0 it may re-propose,
+/// byte for byte, a header proposed in an earlier view (docs/protocol.md §4.4).
 public struct RBlockProposal: WireMessage {
   public static let protoMessageName = "sehc.v1.RBlockProposal"
 
   /// A serialized RBlockHeader.
   public var header: Data = Data()
 
-  /// The proposer's signature over "sehc/v1/rblock" || SHA-256(header).
+  /// The proposer of this view's prepare signature: over "sehc/v1/rprepare" || SHA-256(header) ||
+  /// view as 8 big-endian bytes, where view is `view` below.
   public var signature: Signature? = nil
 
   /// In views above 0: RChain view changes from more than two thirds of the validators for this
   /// height and view.
   public var justification: [RChainViewChange] = []
+
+  /// The view in which the header is proposed (equal to the header's own view unless re-proposed).
+  public var view: UInt64 = 0
 
   /// A message with every field at its default value.
   public init() {}
@@ -341,16 +356,20 @@ public struct RBlockProposal: WireMessage {
   public init(
     header: Data = Data(),
     signature: Signature? = nil,
-    justification: [RChainViewChange] = []
+    justification: [RChainViewChange] = [],
+    view: UInt64 = 0
   ) {
     self.header = header
     self.signature = signature
     self.justification = justification
+    self.view = view
   }
 }
 
-/// A validator's signature of a proposed RBlock, sent to the proposer after it checked its own shard's
-/// coverage and recomputed that shard's reputation updates.
+/// A validator's signature of a proposed RBlock, sent to the proposer. RChain commits in two phases
+/// (docs/protocol.md §4.3): a prepare signature once the validator checked its own shard's coverage
+/// and recomputed that shard's reputation updates, then, once the proposer showed a prepare
+/// certificate, a commit signature, which goes into the RBlock's certificate.
 public struct RBlockVote: WireMessage {
   public static let protoMessageName = "sehc.v1.RBlockVote"
 
@@ -366,8 +385,12 @@ public struct RBlockVote: WireMessage {
   /// The signer's validator address (20 bytes).
   public var signer: Data = Data()
 
-  /// Signature (64 bytes) over "sehc/v1/rblock" || block_hash.
+  /// Signature (64 bytes): when `prepare`, over "sehc/v1/rprepare" || block_hash || view as 8
+  /// big-endian bytes; otherwise over "sehc/v1/rblock" || block_hash.
   public var signature: Data = Data()
+
+  /// True for a prepare signature, false for a commit signature.
+  public var prepare: Bool = false
 
   /// A message with every field at its default value.
   public init() {}
@@ -378,13 +401,50 @@ public struct RBlockVote: WireMessage {
     view: UInt64 = 0,
     blockHash: Data = Data(),
     signer: Data = Data(),
-    signature: Data = Data()
+    signature: Data = Data(),
+    prepare: Bool = false
   ) {
     self.height = height
     self.view = view
     self.blockHash = blockHash
     self.signer = signer
     self.signature = signature
+    self.prepare = prepare
+  }
+}
+
+/// The proposer's prepare certificate: prepare signatures of a quorum for one header in one view.
+/// A validator that receives it in that view locks on the header and sends its commit signature.
+public struct RBlockPrepared: WireMessage {
+  public static let protoMessageName = "sehc.v1.RBlockPrepared"
+
+  /// The RBlock height.
+  public var height: UInt64 = 0
+
+  /// The view of the prepare signatures.
+  public var view: UInt64 = 0
+
+  /// The serialized RBlockHeader.
+  public var header: Data = Data()
+
+  /// The prepare signatures (bitmap over the genesis validators, signatures in bit order), each over
+  /// "sehc/v1/rprepare" || SHA-256(header) || view as 8 big-endian bytes.
+  public var certificate: RBlockCertificate? = nil
+
+  /// A message with every field at its default value.
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  public init(
+    height: UInt64 = 0,
+    view: UInt64 = 0,
+    header: Data = Data(),
+    certificate: RBlockCertificate? = nil
+  ) {
+    self.height = height
+    self.view = view
+    self.header = header
+    self.certificate = certificate
   }
 }
 
@@ -423,11 +483,12 @@ public struct RChainViewChangeBody: WireMessage {
   /// The validator's address (20 bytes).
   public var sender: Data = Data()
 
-  /// Hash of the RBlock header the validator signed at this height in an earlier view; empty if none.
-  public var signedHash: Data = Data()
+  /// Hash of the RBlock header the validator is locked on at this height: the header of the prepare
+  /// certificate of the highest view it received; empty if none.
+  public var preparedHash: Data = Data()
 
-  /// The view of that header.
-  public var signedView: UInt64 = 0
+  /// The view of that prepare certificate.
+  public var preparedView: UInt64 = 0
 
   /// A message with every field at its default value.
   public init() {}
@@ -438,20 +499,20 @@ public struct RChainViewChangeBody: WireMessage {
     height: UInt64 = 0,
     view: UInt64 = 0,
     sender: Data = Data(),
-    signedHash: Data = Data(),
-    signedView: UInt64 = 0
+    preparedHash: Data = Data(),
+    preparedView: UInt64 = 0
   ) {
     self.chainID = chainID
     self.height = height
     self.view = view
     self.sender = sender
-    self.signedHash = signedHash
-    self.signedView = signedView
+    self.preparedHash = preparedHash
+    self.preparedView = preparedView
   }
 }
 
-/// A signed RChain view change, with the header the sender signed at this height, if any, so the next
-/// proposer re-proposes it.
+/// A signed RChain view change, with the header the sender is locked on and its prepare certificate,
+/// if any, so the next proposer re-proposes it.
 public struct RChainViewChange: WireMessage {
   public static let protoMessageName = "sehc.v1.RChainViewChange"
 
@@ -461,8 +522,11 @@ public struct RChainViewChange: WireMessage {
   /// Signature over "sehc/v1/rviewchange" || body.
   public var signature: Signature? = nil
 
-  /// The header named by signed_hash, if any.
-  public var signedHeader: Data = Data()
+  /// The header named by prepared_hash, if any.
+  public var preparedHeader: Data = Data()
+
+  /// Its prepare certificate (see RBlockPrepared), if any.
+  public var preparedCertificate: RBlockCertificate? = nil
 
   /// A message with every field at its default value.
   public init() {}
@@ -471,11 +535,55 @@ public struct RChainViewChange: WireMessage {
   public init(
     body: Data = Data(),
     signature: Signature? = nil,
-    signedHeader: Data = Data()
+    preparedHeader: Data = Data(),
+    preparedCertificate: RBlockCertificate? = nil
   ) {
     self.body = body
     self.signature = signature
-    self.signedHeader = signedHeader
+    self.preparedHeader = preparedHeader
+    self.preparedCertificate = preparedCertificate
+  }
+}
+
+/// A shard member's report to the next RChain proposers of what its shard committed since the
+/// coverage of the RBlock at `base_rblock_height`: the coverage it would sign and the vote counts
+/// from which every validator's reputation update is computed (docs/protocol.md §4.2).
+public struct ShardReport: WireMessage {
+  public static let protoMessageName = "sehc.v1.ShardReport"
+
+  /// The shard.
+  public var shard: UInt32 = 0
+
+  /// The epoch of the covered blocks.
+  public var epoch: UInt64 = 0
+
+  /// The sender's highest committed RBlock; the coverage starts after its to_height for this shard.
+  public var baseRblockHeight: UInt64 = 0
+
+  /// The coverage from base's to_height + 1 to the sender's committed height.
+  public var coverage: ShardCoverage? = nil
+
+  /// For each member of the shard in `epoch`, sorted by address: the counts over the covered blocks
+  /// (votes_matching, votes_against, votes_missing, blocks_proposed, leader_timeouts; the ppm fields
+  /// and `equivocated` are zero).
+  public var counts: [ReputationUpdate] = []
+
+  /// A message with every field at its default value.
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  public init(
+    shard: UInt32 = 0,
+    epoch: UInt64 = 0,
+    baseRblockHeight: UInt64 = 0,
+    coverage: ShardCoverage? = nil,
+    counts: [ReputationUpdate] = []
+  ) {
+    self.shard = shard
+    self.epoch = epoch
+    self.baseRblockHeight = baseRblockHeight
+    self.coverage = coverage
+    self.counts = counts
   }
 }
 
@@ -551,6 +659,10 @@ public struct ConsensusMessage: WireMessage {
     case status(Status)
     /// TChain: a member's acknowledgement of a Commit, sent to the leader.
     case commitAck(CommitAck)
+    /// RChain: the proposer's prepare certificate.
+    case rblockPrepared(RBlockPrepared)
+    /// RChain: a shard member's report to the next proposers.
+    case shardReport(ShardReport)
   }
 
   /// A message with every field at its default value.

@@ -2031,18 +2031,20 @@ const ProtobufCEnumDescriptor sehc__v1__receipt_kind__descriptor =
   sehc__v1__receipt_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sehc__v1__evidence_kind__enum_values_by_number[4] =
+static const ProtobufCEnumValue sehc__v1__evidence_kind__enum_values_by_number[5] =
 {
   { "EVIDENCE_KIND_UNSPECIFIED", "SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_UNSPECIFIED", 0 },
   { "EVIDENCE_KIND_TBLOCK_PROPOSAL", "SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_TBLOCK_PROPOSAL", 1 },
   { "EVIDENCE_KIND_VOTE", "SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_VOTE", 2 },
   { "EVIDENCE_KIND_RBLOCK_PROPOSAL", "SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_RBLOCK_PROPOSAL", 3 },
+  { "EVIDENCE_KIND_DECISION", "SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_DECISION", 4 },
 };
 static const ProtobufCIntRange sehc__v1__evidence_kind__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex sehc__v1__evidence_kind__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex sehc__v1__evidence_kind__enum_values_by_name[5] =
 {
+  { "EVIDENCE_KIND_DECISION", 4 },
   { "EVIDENCE_KIND_RBLOCK_PROPOSAL", 3 },
   { "EVIDENCE_KIND_TBLOCK_PROPOSAL", 1 },
   { "EVIDENCE_KIND_UNSPECIFIED", 0 },
@@ -2055,9 +2057,9 @@ const ProtobufCEnumDescriptor sehc__v1__evidence_kind__descriptor =
   "EvidenceKind",
   "Sehc__V1__EvidenceKind",
   "sehc.v1",
-  4,
+  5,
   sehc__v1__evidence_kind__enum_values_by_number,
-  4,
+  5,
   sehc__v1__evidence_kind__enum_values_by_name,
   1,
   sehc__v1__evidence_kind__value_ranges,

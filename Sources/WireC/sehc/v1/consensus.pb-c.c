@@ -412,6 +412,51 @@ void   sehc__v1__rblock_vote__free_unpacked
   assert(message->base.descriptor == &sehc__v1__rblock_vote__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sehc__v1__rblock_prepared__init
+                     (Sehc__V1__RBlockPrepared         *message)
+{
+  static const Sehc__V1__RBlockPrepared init_value = SEHC__V1__RBLOCK_PREPARED__INIT;
+  *message = init_value;
+}
+size_t sehc__v1__rblock_prepared__get_packed_size
+                     (const Sehc__V1__RBlockPrepared *message)
+{
+  assert(message->base.descriptor == &sehc__v1__rblock_prepared__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sehc__v1__rblock_prepared__pack
+                     (const Sehc__V1__RBlockPrepared *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sehc__v1__rblock_prepared__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sehc__v1__rblock_prepared__pack_to_buffer
+                     (const Sehc__V1__RBlockPrepared *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sehc__v1__rblock_prepared__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sehc__V1__RBlockPrepared *
+       sehc__v1__rblock_prepared__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sehc__V1__RBlockPrepared *)
+     protobuf_c_message_unpack (&sehc__v1__rblock_prepared__descriptor,
+                                allocator, len, data);
+}
+void   sehc__v1__rblock_prepared__free_unpacked
+                     (Sehc__V1__RBlockPrepared *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sehc__v1__rblock_prepared__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sehc__v1__rblock_commit__init
                      (Sehc__V1__RBlockCommit         *message)
 {
@@ -545,6 +590,51 @@ void   sehc__v1__rchain_view_change__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sehc__v1__rchain_view_change__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sehc__v1__shard_report__init
+                     (Sehc__V1__ShardReport         *message)
+{
+  static const Sehc__V1__ShardReport init_value = SEHC__V1__SHARD_REPORT__INIT;
+  *message = init_value;
+}
+size_t sehc__v1__shard_report__get_packed_size
+                     (const Sehc__V1__ShardReport *message)
+{
+  assert(message->base.descriptor == &sehc__v1__shard_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sehc__v1__shard_report__pack
+                     (const Sehc__V1__ShardReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sehc__v1__shard_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sehc__v1__shard_report__pack_to_buffer
+                     (const Sehc__V1__ShardReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sehc__v1__shard_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sehc__V1__ShardReport *
+       sehc__v1__shard_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sehc__V1__ShardReport *)
+     protobuf_c_message_unpack (&sehc__v1__shard_report__descriptor,
+                                allocator, len, data);
+}
+void   sehc__v1__shard_report__free_unpacked
+                     (Sehc__V1__ShardReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sehc__v1__shard_report__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sehc__v1__receipt_ack__init
@@ -746,7 +836,7 @@ const ProtobufCMessageDescriptor sehc__v1__proposal__descriptor =
   (ProtobufCMessageInit) sehc__v1__proposal__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__commit__field_descriptors[8] =
+static const ProtobufCFieldDescriptor sehc__v1__commit__field_descriptors[9] =
 {
   {
     "shard",
@@ -844,11 +934,24 @@ static const ProtobufCFieldDescriptor sehc__v1__commit__field_descriptors[8] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "endorsement",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__Commit, endorsement),
+    &sehc__v1__vote__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__commit__field_indices_by_name[] = {
   2,   /* field[2] = block_hash */
   4,   /* field[4] = certificate */
   3,   /* field[3] = decision */
+  8,   /* field[8] = endorsement */
   5,   /* field[5] = epoch */
   1,   /* field[1] = height */
   7,   /* field[7] = proposal */
@@ -858,7 +961,7 @@ static const unsigned sehc__v1__commit__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__commit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor sehc__v1__commit__descriptor =
 {
@@ -868,7 +971,7 @@ const ProtobufCMessageDescriptor sehc__v1__commit__descriptor =
   "Sehc__V1__Commit",
   "sehc.v1",
   sizeof(Sehc__V1__Commit),
-  8,
+  9,
   sehc__v1__commit__field_descriptors,
   sehc__v1__commit__field_indices_by_name,
   1,  sehc__v1__commit__number_ranges,
@@ -1416,7 +1519,7 @@ const ProtobufCMessageDescriptor sehc__v1__status__descriptor =
   (ProtobufCMessageInit) sehc__v1__status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__rblock_proposal__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sehc__v1__rblock_proposal__field_descriptors[4] =
 {
   {
     "header",
@@ -1454,16 +1557,29 @@ static const ProtobufCFieldDescriptor sehc__v1__rblock_proposal__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "view",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RBlockProposal, view),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__rblock_proposal__field_indices_by_name[] = {
   0,   /* field[0] = header */
   2,   /* field[2] = justification */
   1,   /* field[1] = signature */
+  3,   /* field[3] = view */
 };
 static const ProtobufCIntRange sehc__v1__rblock_proposal__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sehc__v1__rblock_proposal__descriptor =
 {
@@ -1473,14 +1589,14 @@ const ProtobufCMessageDescriptor sehc__v1__rblock_proposal__descriptor =
   "Sehc__V1__RBlockProposal",
   "sehc.v1",
   sizeof(Sehc__V1__RBlockProposal),
-  3,
+  4,
   sehc__v1__rblock_proposal__field_descriptors,
   sehc__v1__rblock_proposal__field_indices_by_name,
   1,  sehc__v1__rblock_proposal__number_ranges,
   (ProtobufCMessageInit) sehc__v1__rblock_proposal__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__rblock_vote__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sehc__v1__rblock_vote__field_descriptors[6] =
 {
   {
     "height",
@@ -1542,10 +1658,23 @@ static const ProtobufCFieldDescriptor sehc__v1__rblock_vote__field_descriptors[5
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "prepare",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RBlockVote, prepare),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__rblock_vote__field_indices_by_name[] = {
   2,   /* field[2] = block_hash */
   0,   /* field[0] = height */
+  5,   /* field[5] = prepare */
   4,   /* field[4] = signature */
   3,   /* field[3] = signer */
   1,   /* field[1] = view */
@@ -1553,7 +1682,7 @@ static const unsigned sehc__v1__rblock_vote__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__rblock_vote__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sehc__v1__rblock_vote__descriptor =
 {
@@ -1563,11 +1692,88 @@ const ProtobufCMessageDescriptor sehc__v1__rblock_vote__descriptor =
   "Sehc__V1__RBlockVote",
   "sehc.v1",
   sizeof(Sehc__V1__RBlockVote),
-  5,
+  6,
   sehc__v1__rblock_vote__field_descriptors,
   sehc__v1__rblock_vote__field_indices_by_name,
   1,  sehc__v1__rblock_vote__number_ranges,
   (ProtobufCMessageInit) sehc__v1__rblock_vote__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sehc__v1__rblock_prepared__field_descriptors[4] =
+{
+  {
+    "height",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RBlockPrepared, height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "view",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RBlockPrepared, view),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "header",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RBlockPrepared, header),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "certificate",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RBlockPrepared, certificate),
+    &sehc__v1__rblock_certificate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sehc__v1__rblock_prepared__field_indices_by_name[] = {
+  3,   /* field[3] = certificate */
+  2,   /* field[2] = header */
+  0,   /* field[0] = height */
+  1,   /* field[1] = view */
+};
+static const ProtobufCIntRange sehc__v1__rblock_prepared__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sehc__v1__rblock_prepared__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sehc.v1.RBlockPrepared",
+  "RBlockPrepared",
+  "Sehc__V1__RBlockPrepared",
+  "sehc.v1",
+  sizeof(Sehc__V1__RBlockPrepared),
+  4,
+  sehc__v1__rblock_prepared__field_descriptors,
+  sehc__v1__rblock_prepared__field_indices_by_name,
+  1,  sehc__v1__rblock_prepared__number_ranges,
+  (ProtobufCMessageInit) sehc__v1__rblock_prepared__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sehc__v1__rblock_commit__field_descriptors[1] =
@@ -1659,24 +1865,24 @@ static const ProtobufCFieldDescriptor sehc__v1__rchain_view_change_body__field_d
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "signed_hash",
+    "prepared_hash",
     5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
-    offsetof(Sehc__V1__RChainViewChangeBody, signed_hash),
+    offsetof(Sehc__V1__RChainViewChangeBody, prepared_hash),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "signed_view",
+    "prepared_view",
     6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Sehc__V1__RChainViewChangeBody, signed_view),
+    offsetof(Sehc__V1__RChainViewChangeBody, prepared_view),
     NULL,
     NULL,
     0,             /* flags */
@@ -1686,9 +1892,9 @@ static const ProtobufCFieldDescriptor sehc__v1__rchain_view_change_body__field_d
 static const unsigned sehc__v1__rchain_view_change_body__field_indices_by_name[] = {
   0,   /* field[0] = chain_id */
   1,   /* field[1] = height */
+  4,   /* field[4] = prepared_hash */
+  5,   /* field[5] = prepared_view */
   3,   /* field[3] = sender */
-  4,   /* field[4] = signed_hash */
-  5,   /* field[5] = signed_view */
   2,   /* field[2] = view */
 };
 static const ProtobufCIntRange sehc__v1__rchain_view_change_body__number_ranges[1 + 1] =
@@ -1711,7 +1917,7 @@ const ProtobufCMessageDescriptor sehc__v1__rchain_view_change_body__descriptor =
   (ProtobufCMessageInit) sehc__v1__rchain_view_change_body__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__rchain_view_change__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sehc__v1__rchain_view_change__field_descriptors[4] =
 {
   {
     "body",
@@ -1738,13 +1944,25 @@ static const ProtobufCFieldDescriptor sehc__v1__rchain_view_change__field_descri
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "signed_header",
+    "prepared_header",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
-    offsetof(Sehc__V1__RChainViewChange, signed_header),
+    offsetof(Sehc__V1__RChainViewChange, prepared_header),
     NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prepared_certificate",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__RChainViewChange, prepared_certificate),
+    &sehc__v1__rblock_certificate__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1752,13 +1970,14 @@ static const ProtobufCFieldDescriptor sehc__v1__rchain_view_change__field_descri
 };
 static const unsigned sehc__v1__rchain_view_change__field_indices_by_name[] = {
   0,   /* field[0] = body */
+  3,   /* field[3] = prepared_certificate */
+  2,   /* field[2] = prepared_header */
   1,   /* field[1] = signature */
-  2,   /* field[2] = signed_header */
 };
 static const ProtobufCIntRange sehc__v1__rchain_view_change__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sehc__v1__rchain_view_change__descriptor =
 {
@@ -1768,11 +1987,101 @@ const ProtobufCMessageDescriptor sehc__v1__rchain_view_change__descriptor =
   "Sehc__V1__RChainViewChange",
   "sehc.v1",
   sizeof(Sehc__V1__RChainViewChange),
-  3,
+  4,
   sehc__v1__rchain_view_change__field_descriptors,
   sehc__v1__rchain_view_change__field_indices_by_name,
   1,  sehc__v1__rchain_view_change__number_ranges,
   (ProtobufCMessageInit) sehc__v1__rchain_view_change__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sehc__v1__shard_report__field_descriptors[5] =
+{
+  {
+    "shard",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ShardReport, shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "epoch",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ShardReport, epoch),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "base_rblock_height",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ShardReport, base_rblock_height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "coverage",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ShardReport, coverage),
+    &sehc__v1__shard_coverage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "counts",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sehc__V1__ShardReport, n_counts),
+    offsetof(Sehc__V1__ShardReport, counts),
+    &sehc__v1__reputation_update__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sehc__v1__shard_report__field_indices_by_name[] = {
+  2,   /* field[2] = base_rblock_height */
+  4,   /* field[4] = counts */
+  3,   /* field[3] = coverage */
+  1,   /* field[1] = epoch */
+  0,   /* field[0] = shard */
+};
+static const ProtobufCIntRange sehc__v1__shard_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sehc__v1__shard_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sehc.v1.ShardReport",
+  "ShardReport",
+  "Sehc__V1__ShardReport",
+  "sehc.v1",
+  sizeof(Sehc__V1__ShardReport),
+  5,
+  sehc__v1__shard_report__field_descriptors,
+  sehc__v1__shard_report__field_indices_by_name,
+  1,  sehc__v1__shard_report__number_ranges,
+  (ProtobufCMessageInit) sehc__v1__shard_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sehc__v1__receipt_ack__field_descriptors[4] =
@@ -1852,7 +2161,7 @@ const ProtobufCMessageDescriptor sehc__v1__receipt_ack__descriptor =
   (ProtobufCMessageInit) sehc__v1__receipt_ack__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__consensus_message__field_descriptors[15] =
+static const ProtobufCFieldDescriptor sehc__v1__consensus_message__field_descriptors[17] =
 {
   {
     "proposal",
@@ -2034,6 +2343,30 @@ static const ProtobufCFieldDescriptor sehc__v1__consensus_message__field_descrip
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rblock_prepared",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sehc__V1__ConsensusMessage, body_case),
+    offsetof(Sehc__V1__ConsensusMessage, rblock_prepared),
+    &sehc__v1__rblock_prepared__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shard_report",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sehc__V1__ConsensusMessage, body_case),
+    offsetof(Sehc__V1__ConsensusMessage, shard_report),
+    &sehc__v1__shard_report__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__consensus_message__field_indices_by_name[] = {
   2,   /* field[2] = commit */
@@ -2042,11 +2375,13 @@ static const unsigned sehc__v1__consensus_message__field_indices_by_name[] = {
   4,   /* field[4] = new_view */
   0,   /* field[0] = proposal */
   7,   /* field[7] = rblock_commit */
+  15,   /* field[15] = rblock_prepared */
   5,   /* field[5] = rblock_proposal */
   6,   /* field[6] = rblock_vote */
   8,   /* field[8] = rchain_view_change */
   10,   /* field[10] = receipt */
   11,   /* field[11] = receipt_ack */
+  16,   /* field[16] = shard_report */
   13,   /* field[13] = status */
   12,   /* field[12] = transaction */
   3,   /* field[3] = view_change */
@@ -2055,7 +2390,7 @@ static const unsigned sehc__v1__consensus_message__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__consensus_message__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor sehc__v1__consensus_message__descriptor =
 {
@@ -2065,7 +2400,7 @@ const ProtobufCMessageDescriptor sehc__v1__consensus_message__descriptor =
   "Sehc__V1__ConsensusMessage",
   "sehc.v1",
   sizeof(Sehc__V1__ConsensusMessage),
-  15,
+  17,
   sehc__v1__consensus_message__field_descriptors,
   sehc__v1__consensus_message__field_indices_by_name,
   1,  sehc__v1__consensus_message__number_ranges,

@@ -177,6 +177,9 @@ enum WireSamples {
     result.append(("default", RBlockVote()))
     result.append(("typical", typical_RBlockVote()))
     result.append(("edge", edge_RBlockVote()))
+    result.append(("default", RBlockPrepared()))
+    result.append(("typical", typical_RBlockPrepared()))
+    result.append(("edge", edge_RBlockPrepared()))
     result.append(("default", RBlockCommit()))
     result.append(("typical", typical_RBlockCommit()))
     result.append(("edge", edge_RBlockCommit()))
@@ -186,6 +189,9 @@ enum WireSamples {
     result.append(("default", RChainViewChange()))
     result.append(("typical", typical_RChainViewChange()))
     result.append(("edge", edge_RChainViewChange()))
+    result.append(("default", ShardReport()))
+    result.append(("typical", typical_ShardReport()))
+    result.append(("edge", edge_ShardReport()))
     result.append(("default", ReceiptAck()))
     result.append(("typical", typical_ReceiptAck()))
     result.append(("edge", edge_ReceiptAck()))
@@ -206,6 +212,8 @@ enum WireSamples {
     result.append(("oneof_transaction", oneof_ConsensusMessage_transaction()))
     result.append(("oneof_status", oneof_ConsensusMessage_status()))
     result.append(("oneof_commit_ack", oneof_ConsensusMessage_commit_ack()))
+    result.append(("oneof_rblock_prepared", oneof_ConsensusMessage_rblock_prepared()))
+    result.append(("oneof_shard_report", oneof_ConsensusMessage_shard_report()))
     result.append(("default", ConsensusBatch()))
     result.append(("typical", typical_ConsensusBatch()))
     result.append(("edge", edge_ConsensusBatch()))
@@ -1105,7 +1113,7 @@ enum WireSamples {
 
   static func edge_EquivocationEvidence() -> EquivocationEvidence {
     var message = EquivocationEvidence()
-    message.kind = .rblockProposal
+    message.kind = .decision
     message.first = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 15 &+ 0) })
     message.firstSignature = edge_Signature()
     message.second = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
@@ -1285,6 +1293,7 @@ enum WireSamples {
     message.epoch = 46179488367222
     message.view = 53876069761759
     message.proposal = typical_Proposal()
+    message.endorsement = typical_Vote()
     return message
   }
 
@@ -1298,6 +1307,7 @@ enum WireSamples {
     message.epoch = UInt64.max
     message.view = UInt64.max
     message.proposal = edge_Proposal()
+    message.endorsement = edge_Vote()
     return message
   }
 
@@ -1420,6 +1430,7 @@ enum WireSamples {
     message.header = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.signature = typical_Signature()
     message.justification = [typical_RChainViewChange(), typical_RChainViewChange()]
+    message.view = 30786325578148
     return message
   }
 
@@ -1428,6 +1439,7 @@ enum WireSamples {
     message.header = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.signature = edge_Signature()
     message.justification = [edge_RChainViewChange(), edge_RChainViewChange(), edge_RChainViewChange()]
+    message.view = UInt64.max
     return message
   }
 
@@ -1438,6 +1450,7 @@ enum WireSamples {
     message.blockHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     message.signer = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
     message.signature = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    message.prepare = true
     return message
   }
 
@@ -1448,6 +1461,25 @@ enum WireSamples {
     message.blockHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     message.signer = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
     message.signature = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    message.prepare = true
+    return message
+  }
+
+  static func typical_RBlockPrepared() -> RBlockPrepared {
+    var message = RBlockPrepared()
+    message.height = 7696581394537
+    message.view = 15393162789074
+    message.header = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
+    message.certificate = typical_RBlockCertificate()
+    return message
+  }
+
+  static func edge_RBlockPrepared() -> RBlockPrepared {
+    var message = RBlockPrepared()
+    message.height = UInt64.max
+    message.view = UInt64.max
+    message.header = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
+    message.certificate = edge_RBlockCertificate()
     return message
   }
 
@@ -1469,8 +1501,8 @@ enum WireSamples {
     message.height = 15393162789074
     message.view = 23089744183611
     message.sender = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
-    message.signedHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
-    message.signedView = 46179488367222
+    message.preparedHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    message.preparedView = 46179488367222
     return message
   }
 
@@ -1480,8 +1512,8 @@ enum WireSamples {
     message.height = UInt64.max
     message.view = UInt64.max
     message.sender = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ 0) })
-    message.signedHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
-    message.signedView = UInt64.max
+    message.preparedHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    message.preparedView = UInt64.max
     return message
   }
 
@@ -1489,7 +1521,8 @@ enum WireSamples {
     var message = RChainViewChange()
     message.body = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.signature = typical_Signature()
-    message.signedHeader = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
+    message.preparedHeader = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
+    message.preparedCertificate = typical_RBlockCertificate()
     return message
   }
 
@@ -1497,7 +1530,28 @@ enum WireSamples {
     var message = RChainViewChange()
     message.body = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.signature = edge_Signature()
-    message.signedHeader = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
+    message.preparedHeader = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
+    message.preparedCertificate = edge_RBlockCertificate()
+    return message
+  }
+
+  static func typical_ShardReport() -> ShardReport {
+    var message = ShardReport()
+    message.shard = 7
+    message.epoch = 15393162789074
+    message.baseRblockHeight = 23089744183611
+    message.coverage = typical_ShardCoverage()
+    message.counts = [typical_ReputationUpdate(), typical_ReputationUpdate()]
+    return message
+  }
+
+  static func edge_ShardReport() -> ShardReport {
+    var message = ShardReport()
+    message.shard = UInt32.max
+    message.epoch = UInt64.max
+    message.baseRblockHeight = UInt64.max
+    message.coverage = edge_ShardCoverage()
+    message.counts = [edge_ReputationUpdate(), edge_ReputationUpdate(), edge_ReputationUpdate()]
     return message
   }
 
@@ -1612,6 +1666,18 @@ enum WireSamples {
   static func oneof_ConsensusMessage_commit_ack() -> ConsensusMessage {
     var message = ConsensusMessage()
     message.body = .commitAck(CommitAck())
+    return message
+  }
+
+  static func oneof_ConsensusMessage_rblock_prepared() -> ConsensusMessage {
+    var message = ConsensusMessage()
+    message.body = .rblockPrepared(RBlockPrepared())
+    return message
+  }
+
+  static func oneof_ConsensusMessage_shard_report() -> ConsensusMessage {
+    var message = ConsensusMessage()
+    message.body = .shardReport(ShardReport())
     return message
   }
 

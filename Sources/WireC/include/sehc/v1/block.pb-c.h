@@ -70,9 +70,15 @@ typedef enum _Sehc__V1__EvidenceKind {
    */
   SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_VOTE = 2,
   /*
-   * Two different RBlock headers signed by one proposer for one (chain, height, view).
+   * Two different RBlock headers proposed by one proposer for one (chain, height, view), each with its
+   * prepare signature (only headers first proposed in that view: header view = the signed view).
    */
-  SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_RBLOCK_PROPOSAL = 3
+  SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_RBLOCK_PROPOSAL = 3,
+  /*
+   * Two different decisions issued by one TChain leader for one (chain, shard, epoch, view, height):
+   * two Commit endorsements (VoteBody bytes signed over "sehc/v1/decision").
+   */
+  SEHC__V1__EVIDENCE_KIND__EVIDENCE_KIND_DECISION = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SEHC__V1__EVIDENCE_KIND)
 } Sehc__V1__EvidenceKind;
 
@@ -352,7 +358,8 @@ struct  Sehc__V1__EquivocationEvidence
    */
   Sehc__V1__EvidenceKind kind;
   /*
-   * The first signed bytes (a serialized TBlockHeader, VoteBody or RBlockHeader).
+   * The first signed bytes (a serialized TBlockHeader, VoteBody (votes and decision endorsements) or
+   * RBlockHeader).
    */
   ProtobufCBinaryData first;
   /*

@@ -27,9 +27,11 @@ typedef struct Sehc__V1__NewView Sehc__V1__NewView;
 typedef struct Sehc__V1__Status Sehc__V1__Status;
 typedef struct Sehc__V1__RBlockProposal Sehc__V1__RBlockProposal;
 typedef struct Sehc__V1__RBlockVote Sehc__V1__RBlockVote;
+typedef struct Sehc__V1__RBlockPrepared Sehc__V1__RBlockPrepared;
 typedef struct Sehc__V1__RBlockCommit Sehc__V1__RBlockCommit;
 typedef struct Sehc__V1__RChainViewChangeBody Sehc__V1__RChainViewChangeBody;
 typedef struct Sehc__V1__RChainViewChange Sehc__V1__RChainViewChange;
+typedef struct Sehc__V1__ShardReport Sehc__V1__ShardReport;
 typedef struct Sehc__V1__ReceiptAck Sehc__V1__ReceiptAck;
 typedef struct Sehc__V1__ConsensusMessage Sehc__V1__ConsensusMessage;
 typedef struct Sehc__V1__ConsensusBatch Sehc__V1__ConsensusBatch;
@@ -108,10 +110,19 @@ struct  Sehc__V1__Commit
    * empty otherwise.
    */
   Sehc__V1__Proposal *proposal;
+  /*
+   * The issuing leader's signed statement of this decision: a VoteBody{chain_id, shard, epoch, view:
+   * this Commit's view, height, block_hash, valid: decision, voter: the leader} signed over
+   * "sehc/v1/decision" || body. Members echo it to the shard before accepting, so that two different
+   * decisions issued by one leader at one (epoch, view, height) are seen and proven (docs/protocol.md
+   * §3.5). An echo is a Commit carrying only shard, height, block_hash, decision, epoch, view and
+   * endorsement.
+   */
+  Sehc__V1__Vote *endorsement;
 };
 #define SEHC__V1__COMMIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__commit__descriptor) \
-    , 0, 0, {0,NULL}, {0,NULL}, NULL, 0, 0, NULL }
+    , 0, 0, {0,NULL}, {0,NULL}, NULL, 0, 0, NULL, NULL }
 
 
 /*
@@ -310,7 +321,8 @@ struct  Sehc__V1__Status
 
 
 /*
- * The RChain proposer's proposal of the next RBlock.
+ * The RChain proposer's proposal of the next RBlock in a view. In a view above 0 it may re-propose,
+ * byte for byte, a header proposed in an earlier view (docs/protocol.md §4.4).
  */
 struct  Sehc__V1__RBlockProposal
 {
@@ -320,7 +332,8 @@ struct  Sehc__V1__RBlockProposal
    */
   ProtobufCBinaryData header;
   /*
-   * The proposer's signature over "sehc/v1/rblock" || SHA-256(header).
+   * The proposer of this view's prepare signature: over "sehc/v1/rprepare" || SHA-256(header) ||
+   * view as 8 big-endian bytes, where view is `view` below.
    */
   Sehc__V1__Signature *signature;
   /*
@@ -329,15 +342,21 @@ struct  Sehc__V1__RBlockProposal
    */
   size_t n_justification;
   Sehc__V1__RChainViewChange **justification;
+  /*
+   * The view in which the header is proposed (equal to the header's own view unless re-proposed).
+   */
+  uint64_t view;
 };
 #define SEHC__V1__RBLOCK_PROPOSAL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__rblock_proposal__descriptor) \
-    , {0,NULL}, NULL, 0,NULL }
+    , {0,NULL}, NULL, 0,NULL, 0 }
 
 
 /*
- * A validator's signature of a proposed RBlock, sent to the proposer after it checked its own shard's
- * coverage and recomputed that shard's reputation updates.
+ * A validator's signature of a proposed RBlock, sent to the proposer. RChain commits in two phases
+ * (docs/protocol.md §4.3): a prepare signature once the validator checked its own shard's coverage
+ * and recomputed that shard's reputation updates, then, once the proposer showed a prepare
+ * certificate, a commit signature, which goes into the RBlock's certificate.
  */
 struct  Sehc__V1__RBlockVote
 {
@@ -359,13 +378,48 @@ struct  Sehc__V1__RBlockVote
    */
   ProtobufCBinaryData signer;
   /*
-   * Signature (64 bytes) over "sehc/v1/rblock" || block_hash.
+   * Signature (64 bytes): when `prepare`, over "sehc/v1/rprepare" || block_hash || view as 8
+   * big-endian bytes; otherwise over "sehc/v1/rblock" || block_hash.
    */
   ProtobufCBinaryData signature;
+  /*
+   * True for a prepare signature, false for a commit signature.
+   */
+  protobuf_c_boolean prepare;
 };
 #define SEHC__V1__RBLOCK_VOTE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__rblock_vote__descriptor) \
-    , 0, 0, {0,NULL}, {0,NULL}, {0,NULL} }
+    , 0, 0, {0,NULL}, {0,NULL}, {0,NULL}, 0 }
+
+
+/*
+ * The proposer's prepare certificate: prepare signatures of a quorum for one header in one view.
+ * A validator that receives it in that view locks on the header and sends its commit signature.
+ */
+struct  Sehc__V1__RBlockPrepared
+{
+  ProtobufCMessage base;
+  /*
+   * The RBlock height.
+   */
+  uint64_t height;
+  /*
+   * The view of the prepare signatures.
+   */
+  uint64_t view;
+  /*
+   * The serialized RBlockHeader.
+   */
+  ProtobufCBinaryData header;
+  /*
+   * The prepare signatures (bitmap over the genesis validators, signatures in bit order), each over
+   * "sehc/v1/rprepare" || SHA-256(header) || view as 8 big-endian bytes.
+   */
+  Sehc__V1__RBlockCertificate *certificate;
+};
+#define SEHC__V1__RBLOCK_PREPARED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__rblock_prepared__descriptor) \
+    , 0, 0, {0,NULL}, NULL }
 
 
 /*
@@ -408,13 +462,14 @@ struct  Sehc__V1__RChainViewChangeBody
    */
   ProtobufCBinaryData sender;
   /*
-   * Hash of the RBlock header the validator signed at this height in an earlier view; empty if none.
+   * Hash of the RBlock header the validator is locked on at this height: the header of the prepare
+   * certificate of the highest view it received; empty if none.
    */
-  ProtobufCBinaryData signed_hash;
+  ProtobufCBinaryData prepared_hash;
   /*
-   * The view of that header.
+   * The view of that prepare certificate.
    */
-  uint64_t signed_view;
+  uint64_t prepared_view;
 };
 #define SEHC__V1__RCHAIN_VIEW_CHANGE_BODY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__rchain_view_change_body__descriptor) \
@@ -422,8 +477,8 @@ struct  Sehc__V1__RChainViewChangeBody
 
 
 /*
- * A signed RChain view change, with the header the sender signed at this height, if any, so the next
- * proposer re-proposes it.
+ * A signed RChain view change, with the header the sender is locked on and its prepare certificate,
+ * if any, so the next proposer re-proposes it.
  */
 struct  Sehc__V1__RChainViewChange
 {
@@ -437,13 +492,54 @@ struct  Sehc__V1__RChainViewChange
    */
   Sehc__V1__Signature *signature;
   /*
-   * The header named by signed_hash, if any.
+   * The header named by prepared_hash, if any.
    */
-  ProtobufCBinaryData signed_header;
+  ProtobufCBinaryData prepared_header;
+  /*
+   * Its prepare certificate (see RBlockPrepared), if any.
+   */
+  Sehc__V1__RBlockCertificate *prepared_certificate;
 };
 #define SEHC__V1__RCHAIN_VIEW_CHANGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__rchain_view_change__descriptor) \
-    , {0,NULL}, NULL, {0,NULL} }
+    , {0,NULL}, NULL, {0,NULL}, NULL }
+
+
+/*
+ * A shard member's report to the next RChain proposers of what its shard committed since the
+ * coverage of the RBlock at `base_rblock_height`: the coverage it would sign and the vote counts
+ * from which every validator's reputation update is computed (docs/protocol.md §4.2).
+ */
+struct  Sehc__V1__ShardReport
+{
+  ProtobufCMessage base;
+  /*
+   * The shard.
+   */
+  uint32_t shard;
+  /*
+   * The epoch of the covered blocks.
+   */
+  uint64_t epoch;
+  /*
+   * The sender's highest committed RBlock; the coverage starts after its to_height for this shard.
+   */
+  uint64_t base_rblock_height;
+  /*
+   * The coverage from base's to_height + 1 to the sender's committed height.
+   */
+  Sehc__V1__ShardCoverage *coverage;
+  /*
+   * For each member of the shard in `epoch`, sorted by address: the counts over the covered blocks
+   * (votes_matching, votes_against, votes_missing, blocks_proposed, leader_timeouts; the ppm fields
+   * and `equivocated` are zero).
+   */
+  size_t n_counts;
+  Sehc__V1__ReputationUpdate **counts;
+};
+#define SEHC__V1__SHARD_REPORT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__shard_report__descriptor) \
+    , 0, 0, 0, NULL, 0,NULL }
 
 
 /*
@@ -490,7 +586,9 @@ typedef enum {
   SEHC__V1__CONSENSUS_MESSAGE__BODY_RECEIPT_ACK = 12,
   SEHC__V1__CONSENSUS_MESSAGE__BODY_TRANSACTION = 13,
   SEHC__V1__CONSENSUS_MESSAGE__BODY_STATUS = 14,
-  SEHC__V1__CONSENSUS_MESSAGE__BODY_COMMIT_ACK = 15
+  SEHC__V1__CONSENSUS_MESSAGE__BODY_COMMIT_ACK = 15,
+  SEHC__V1__CONSENSUS_MESSAGE__BODY_RBLOCK_PREPARED = 16,
+  SEHC__V1__CONSENSUS_MESSAGE__BODY_SHARD_REPORT = 17
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SEHC__V1__CONSENSUS_MESSAGE__BODY__CASE)
 } Sehc__V1__ConsensusMessage__BodyCase;
 
@@ -562,6 +660,14 @@ struct  Sehc__V1__ConsensusMessage
      * TChain: a member's acknowledgement of a Commit, sent to the leader.
      */
     Sehc__V1__CommitAck *commit_ack;
+    /*
+     * RChain: the proposer's prepare certificate.
+     */
+    Sehc__V1__RBlockPrepared *rblock_prepared;
+    /*
+     * RChain: a shard member's report to the next proposers.
+     */
+    Sehc__V1__ShardReport *shard_report;
   };
 };
 #define SEHC__V1__CONSENSUS_MESSAGE__INIT \
@@ -757,6 +863,25 @@ Sehc__V1__RBlockVote *
 void   sehc__v1__rblock_vote__free_unpacked
                      (Sehc__V1__RBlockVote *message,
                       ProtobufCAllocator *allocator);
+/* Sehc__V1__RBlockPrepared methods */
+void   sehc__v1__rblock_prepared__init
+                     (Sehc__V1__RBlockPrepared         *message);
+size_t sehc__v1__rblock_prepared__get_packed_size
+                     (const Sehc__V1__RBlockPrepared   *message);
+size_t sehc__v1__rblock_prepared__pack
+                     (const Sehc__V1__RBlockPrepared   *message,
+                      uint8_t             *out);
+size_t sehc__v1__rblock_prepared__pack_to_buffer
+                     (const Sehc__V1__RBlockPrepared   *message,
+                      ProtobufCBuffer     *buffer);
+Sehc__V1__RBlockPrepared *
+       sehc__v1__rblock_prepared__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sehc__v1__rblock_prepared__free_unpacked
+                     (Sehc__V1__RBlockPrepared *message,
+                      ProtobufCAllocator *allocator);
 /* Sehc__V1__RBlockCommit methods */
 void   sehc__v1__rblock_commit__init
                      (Sehc__V1__RBlockCommit         *message);
@@ -813,6 +938,25 @@ Sehc__V1__RChainViewChange *
                       const uint8_t       *data);
 void   sehc__v1__rchain_view_change__free_unpacked
                      (Sehc__V1__RChainViewChange *message,
+                      ProtobufCAllocator *allocator);
+/* Sehc__V1__ShardReport methods */
+void   sehc__v1__shard_report__init
+                     (Sehc__V1__ShardReport         *message);
+size_t sehc__v1__shard_report__get_packed_size
+                     (const Sehc__V1__ShardReport   *message);
+size_t sehc__v1__shard_report__pack
+                     (const Sehc__V1__ShardReport   *message,
+                      uint8_t             *out);
+size_t sehc__v1__shard_report__pack_to_buffer
+                     (const Sehc__V1__ShardReport   *message,
+                      ProtobufCBuffer     *buffer);
+Sehc__V1__ShardReport *
+       sehc__v1__shard_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sehc__v1__shard_report__free_unpacked
+                     (Sehc__V1__ShardReport *message,
                       ProtobufCAllocator *allocator);
 /* Sehc__V1__ReceiptAck methods */
 void   sehc__v1__receipt_ack__init
@@ -900,6 +1044,9 @@ typedef void (*Sehc__V1__RBlockProposal_Closure)
 typedef void (*Sehc__V1__RBlockVote_Closure)
                  (const Sehc__V1__RBlockVote *message,
                   void *closure_data);
+typedef void (*Sehc__V1__RBlockPrepared_Closure)
+                 (const Sehc__V1__RBlockPrepared *message,
+                  void *closure_data);
 typedef void (*Sehc__V1__RBlockCommit_Closure)
                  (const Sehc__V1__RBlockCommit *message,
                   void *closure_data);
@@ -908,6 +1055,9 @@ typedef void (*Sehc__V1__RChainViewChangeBody_Closure)
                   void *closure_data);
 typedef void (*Sehc__V1__RChainViewChange_Closure)
                  (const Sehc__V1__RChainViewChange *message,
+                  void *closure_data);
+typedef void (*Sehc__V1__ShardReport_Closure)
+                 (const Sehc__V1__ShardReport *message,
                   void *closure_data);
 typedef void (*Sehc__V1__ReceiptAck_Closure)
                  (const Sehc__V1__ReceiptAck *message,
@@ -933,9 +1083,11 @@ extern const ProtobufCMessageDescriptor sehc__v1__new_view__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__status__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__rblock_proposal__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__rblock_vote__descriptor;
+extern const ProtobufCMessageDescriptor sehc__v1__rblock_prepared__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__rblock_commit__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__rchain_view_change_body__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__rchain_view_change__descriptor;
+extern const ProtobufCMessageDescriptor sehc__v1__shard_report__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__receipt_ack__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__consensus_message__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__consensus_batch__descriptor;

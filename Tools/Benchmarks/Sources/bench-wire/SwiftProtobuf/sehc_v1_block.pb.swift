@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 6749b5738a95c62b5943934787b56ef5976d1756b87d930fad4e6ad1a728de7f (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -87,8 +87,13 @@ nonisolated enum Sehc_V1_EvidenceKind: SwiftProtobuf.Enum, Swift.CaseIterable {
   /// Two different votes signed by one member for one (chain, shard, epoch, view, height).
   case vote // = 2
 
-  /// Two different RBlock headers signed by one proposer for one (chain, height, view).
+  /// Two different RBlock headers proposed by one proposer for one (chain, height, view), each with its
+  /// prepare signature (only headers first proposed in that view: header view = the signed view).
   case rblockProposal // = 3
+
+  /// Two different decisions issued by one TChain leader for one (chain, shard, epoch, view, height):
+  /// two Commit endorsements (VoteBody bytes signed over "sehc/v1/decision").
+  case decision // = 4
   case UNRECOGNIZED(Int)
 
   init() {
@@ -101,6 +106,7 @@ nonisolated enum Sehc_V1_EvidenceKind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 1: self = .tblockProposal
     case 2: self = .vote
     case 3: self = .rblockProposal
+    case 4: self = .decision
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -111,6 +117,7 @@ nonisolated enum Sehc_V1_EvidenceKind: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .tblockProposal: return 1
     case .vote: return 2
     case .rblockProposal: return 3
+    case .decision: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -121,6 +128,7 @@ nonisolated enum Sehc_V1_EvidenceKind: SwiftProtobuf.Enum, Swift.CaseIterable {
     .tblockProposal,
     .vote,
     .rblockProposal,
+    .decision,
   ]
 
 }
@@ -407,7 +415,8 @@ nonisolated struct Sehc_V1_EquivocationEvidence: Sendable {
   /// What was signed twice.
   var kind: Sehc_V1_EvidenceKind = .unspecified
 
-  /// The first signed bytes (a serialized TBlockHeader, VoteBody or RBlockHeader).
+  /// The first signed bytes (a serialized TBlockHeader, VoteBody (votes and decision endorsements) or
+  /// RBlockHeader).
   var first: Data = Data()
 
   /// Its signature.
@@ -636,7 +645,7 @@ nonisolated extension Sehc_V1_ReceiptKind: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Sehc_V1_EvidenceKind: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVIDENCE_KIND_UNSPECIFIED\0\u{1}EVIDENCE_KIND_TBLOCK_PROPOSAL\0\u{1}EVIDENCE_KIND_VOTE\0\u{1}EVIDENCE_KIND_RBLOCK_PROPOSAL\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0EVIDENCE_KIND_UNSPECIFIED\0\u{1}EVIDENCE_KIND_TBLOCK_PROPOSAL\0\u{1}EVIDENCE_KIND_VOTE\0\u{1}EVIDENCE_KIND_RBLOCK_PROPOSAL\0\u{1}EVIDENCE_KIND_DECISION\0")
 }
 
 nonisolated extension Sehc_V1_TBlockHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 6749b5738a95c62b5943934787b56ef5976d1756b87d930fad4e6ad1a728de7f (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -107,12 +107,28 @@ nonisolated struct Sehc_V1_Commit: Sendable {
   /// Clears the value of `proposal`. Subsequent reads from it will return its default value.
   mutating func clearProposal() {self._proposal = nil}
 
+  /// The issuing leader's signed statement of this decision: a VoteBody{chain_id, shard, epoch, view:
+  /// this Commit's view, height, block_hash, valid: decision, voter: the leader} signed over
+  /// "sehc/v1/decision" || body. Members echo it to the shard before accepting, so that two different
+  /// decisions issued by one leader at one (epoch, view, height) are seen and proven (docs/protocol.md
+  /// §3.5). An echo is a Commit carrying only shard, height, block_hash, decision, epoch, view and
+  /// endorsement.
+  var endorsement: Sehc_V1_Vote {
+    get {_endorsement ?? Sehc_V1_Vote()}
+    set {_endorsement = newValue}
+  }
+  /// Returns true if `endorsement` has been explicitly set.
+  var hasEndorsement: Bool {self._endorsement != nil}
+  /// Clears the value of `endorsement`. Subsequent reads from it will return its default value.
+  mutating func clearEndorsement() {self._endorsement = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 
   fileprivate var _certificate: Sehc_V1_CommitCertificate? = nil
   fileprivate var _proposal: Sehc_V1_Proposal? = nil
+  fileprivate var _endorsement: Sehc_V1_Vote? = nil
 }
 
 /// A member's acknowledgement that it persisted a Commit as its accepted decision.
@@ -298,7 +314,8 @@ nonisolated struct Sehc_V1_Status: Sendable {
   init() {}
 }
 
-/// The RChain proposer's proposal of the next RBlock.
+/// The RChain proposer's proposal of the next RBlock in a view. In a view above 0 it may re-propose,
+/// byte for byte, a header proposed in an earlier view (docs/protocol.md §4.4).
 nonisolated struct Sehc_V1_RBlockProposal: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -307,7 +324,8 @@ nonisolated struct Sehc_V1_RBlockProposal: Sendable {
   /// A serialized RBlockHeader.
   var header: Data = Data()
 
-  /// The proposer's signature over "sehc/v1/rblock" || SHA-256(header).
+  /// The proposer of this view's prepare signature: over "sehc/v1/rprepare" || SHA-256(header) ||
+  /// view as 8 big-endian bytes, where view is `view` below.
   var signature: Sehc_V1_Signature {
     get {_signature ?? Sehc_V1_Signature()}
     set {_signature = newValue}
@@ -321,6 +339,9 @@ nonisolated struct Sehc_V1_RBlockProposal: Sendable {
   /// height and view.
   var justification: [Sehc_V1_RChainViewChange] = []
 
+  /// The view in which the header is proposed (equal to the header's own view unless re-proposed).
+  var view: UInt64 = 0
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -328,8 +349,10 @@ nonisolated struct Sehc_V1_RBlockProposal: Sendable {
   fileprivate var _signature: Sehc_V1_Signature? = nil
 }
 
-/// A validator's signature of a proposed RBlock, sent to the proposer after it checked its own shard's
-/// coverage and recomputed that shard's reputation updates.
+/// A validator's signature of a proposed RBlock, sent to the proposer. RChain commits in two phases
+/// (docs/protocol.md §4.3): a prepare signature once the validator checked its own shard's coverage
+/// and recomputed that shard's reputation updates, then, once the proposer showed a prepare
+/// certificate, a commit signature, which goes into the RBlock's certificate.
 nonisolated struct Sehc_V1_RBlockVote: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -347,12 +370,50 @@ nonisolated struct Sehc_V1_RBlockVote: Sendable {
   /// The signer's validator address (20 bytes).
   var signer: Data = Data()
 
-  /// Signature (64 bytes) over "sehc/v1/rblock" || block_hash.
+  /// Signature (64 bytes): when `prepare`, over "sehc/v1/rprepare" || block_hash || view as 8
+  /// big-endian bytes; otherwise over "sehc/v1/rblock" || block_hash.
   var signature: Data = Data()
+
+  /// True for a prepare signature, false for a commit signature.
+  var prepare: Bool = false
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
+}
+
+/// The proposer's prepare certificate: prepare signatures of a quorum for one header in one view.
+/// A validator that receives it in that view locks on the header and sends its commit signature.
+nonisolated struct Sehc_V1_RBlockPrepared: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The RBlock height.
+  var height: UInt64 = 0
+
+  /// The view of the prepare signatures.
+  var view: UInt64 = 0
+
+  /// The serialized RBlockHeader.
+  var header: Data = Data()
+
+  /// The prepare signatures (bitmap over the genesis validators, signatures in bit order), each over
+  /// "sehc/v1/rprepare" || SHA-256(header) || view as 8 big-endian bytes.
+  var certificate: Sehc_V1_RBlockCertificate {
+    get {_certificate ?? Sehc_V1_RBlockCertificate()}
+    set {_certificate = newValue}
+  }
+  /// Returns true if `certificate` has been explicitly set.
+  var hasCertificate: Bool {self._certificate != nil}
+  /// Clears the value of `certificate`. Subsequent reads from it will return its default value.
+  mutating func clearCertificate() {self._certificate = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _certificate: Sehc_V1_RBlockCertificate? = nil
 }
 
 /// The proposer's broadcast of a committed RBlock (with its certificate).
@@ -397,19 +458,20 @@ nonisolated struct Sehc_V1_RChainViewChangeBody: Sendable {
   /// The validator's address (20 bytes).
   var sender: Data = Data()
 
-  /// Hash of the RBlock header the validator signed at this height in an earlier view; empty if none.
-  var signedHash: Data = Data()
+  /// Hash of the RBlock header the validator is locked on at this height: the header of the prepare
+  /// certificate of the highest view it received; empty if none.
+  var preparedHash: Data = Data()
 
-  /// The view of that header.
-  var signedView: UInt64 = 0
+  /// The view of that prepare certificate.
+  var preparedView: UInt64 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 }
 
-/// A signed RChain view change, with the header the sender signed at this height, if any, so the next
-/// proposer re-proposes it.
+/// A signed RChain view change, with the header the sender is locked on and its prepare certificate,
+/// if any, so the next proposer re-proposes it.
 nonisolated struct Sehc_V1_RChainViewChange: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -428,14 +490,64 @@ nonisolated struct Sehc_V1_RChainViewChange: Sendable {
   /// Clears the value of `signature`. Subsequent reads from it will return its default value.
   mutating func clearSignature() {self._signature = nil}
 
-  /// The header named by signed_hash, if any.
-  var signedHeader: Data = Data()
+  /// The header named by prepared_hash, if any.
+  var preparedHeader: Data = Data()
+
+  /// Its prepare certificate (see RBlockPrepared), if any.
+  var preparedCertificate: Sehc_V1_RBlockCertificate {
+    get {_preparedCertificate ?? Sehc_V1_RBlockCertificate()}
+    set {_preparedCertificate = newValue}
+  }
+  /// Returns true if `preparedCertificate` has been explicitly set.
+  var hasPreparedCertificate: Bool {self._preparedCertificate != nil}
+  /// Clears the value of `preparedCertificate`. Subsequent reads from it will return its default value.
+  mutating func clearPreparedCertificate() {self._preparedCertificate = nil}
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 
   fileprivate var _signature: Sehc_V1_Signature? = nil
+  fileprivate var _preparedCertificate: Sehc_V1_RBlockCertificate? = nil
+}
+
+/// A shard member's report to the next RChain proposers of what its shard committed since the
+/// coverage of the RBlock at `base_rblock_height`: the coverage it would sign and the vote counts
+/// from which every validator's reputation update is computed (docs/protocol.md §4.2).
+nonisolated struct Sehc_V1_ShardReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The shard.
+  var shard: UInt32 = 0
+
+  /// The epoch of the covered blocks.
+  var epoch: UInt64 = 0
+
+  /// The sender's highest committed RBlock; the coverage starts after its to_height for this shard.
+  var baseRblockHeight: UInt64 = 0
+
+  /// The coverage from base's to_height + 1 to the sender's committed height.
+  var coverage: Sehc_V1_ShardCoverage {
+    get {_coverage ?? Sehc_V1_ShardCoverage()}
+    set {_coverage = newValue}
+  }
+  /// Returns true if `coverage` has been explicitly set.
+  var hasCoverage: Bool {self._coverage != nil}
+  /// Clears the value of `coverage`. Subsequent reads from it will return its default value.
+  mutating func clearCoverage() {self._coverage = nil}
+
+  /// For each member of the shard in `epoch`, sorted by address: the counts over the covered blocks
+  /// (votes_matching, votes_against, votes_missing, blocks_proposed, leader_timeouts; the ppm fields
+  /// and `equivocated` are zero).
+  var counts: [Sehc_V1_ReputationUpdate] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _coverage: Sehc_V1_ShardCoverage? = nil
 }
 
 /// Tells the home shard that a receipt has been decided by its target shard, so relays stop.
@@ -605,6 +717,24 @@ nonisolated struct Sehc_V1_ConsensusMessage: Sendable {
     set {body = .commitAck(newValue)}
   }
 
+  /// RChain: the proposer's prepare certificate.
+  var rblockPrepared: Sehc_V1_RBlockPrepared {
+    get {
+      if case .rblockPrepared(let v)? = body {return v}
+      return Sehc_V1_RBlockPrepared()
+    }
+    set {body = .rblockPrepared(newValue)}
+  }
+
+  /// RChain: a shard member's report to the next proposers.
+  var shardReport: Sehc_V1_ShardReport {
+    get {
+      if case .shardReport(let v)? = body {return v}
+      return Sehc_V1_ShardReport()
+    }
+    set {body = .shardReport(newValue)}
+  }
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Exactly one is set.
@@ -639,6 +769,10 @@ nonisolated struct Sehc_V1_ConsensusMessage: Sendable {
     case status(Sehc_V1_Status)
     /// TChain: a member's acknowledgement of a Commit, sent to the leader.
     case commitAck(Sehc_V1_CommitAck)
+    /// RChain: the proposer's prepare certificate.
+    case rblockPrepared(Sehc_V1_RBlockPrepared)
+    /// RChain: a shard member's report to the next proposers.
+    case shardReport(Sehc_V1_ShardReport)
 
   }
 
@@ -709,7 +843,7 @@ nonisolated extension Sehc_V1_Proposal: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Commit"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}height\0\u{3}block_hash\0\u{1}decision\0\u{1}certificate\0\u{1}epoch\0\u{1}view\0\u{1}proposal\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}height\0\u{3}block_hash\0\u{1}decision\0\u{1}certificate\0\u{1}epoch\0\u{1}view\0\u{1}proposal\0\u{1}endorsement\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -725,6 +859,7 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.epoch) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._proposal) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._endorsement) }()
       default: break
       }
     }
@@ -759,6 +894,9 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try { if let v = self._proposal {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     } }()
+    try { if let v = self._endorsement {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -771,6 +909,7 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.epoch != rhs.epoch {return false}
     if lhs.view != rhs.view {return false}
     if lhs._proposal != rhs._proposal {return false}
+    if lhs._endorsement != rhs._endorsement {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1109,7 +1248,7 @@ nonisolated extension Sehc_V1_Status: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Sehc_V1_RBlockProposal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".RBlockProposal"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}signature\0\u{1}justification\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}signature\0\u{1}justification\0\u{1}view\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1120,6 +1259,7 @@ nonisolated extension Sehc_V1_RBlockProposal: SwiftProtobuf.Message, SwiftProtob
       case 1: try { try decoder.decodeSingularBytesField(value: &self.header) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._signature) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.justification) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
       default: break
       }
     }
@@ -1139,6 +1279,9 @@ nonisolated extension Sehc_V1_RBlockProposal: SwiftProtobuf.Message, SwiftProtob
     if !self.justification.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.justification, fieldNumber: 3)
     }
+    if self.view != 0 {
+      try visitor.visitSingularUInt64Field(value: self.view, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1146,6 +1289,7 @@ nonisolated extension Sehc_V1_RBlockProposal: SwiftProtobuf.Message, SwiftProtob
     if lhs.header != rhs.header {return false}
     if lhs._signature != rhs._signature {return false}
     if lhs.justification != rhs.justification {return false}
+    if lhs.view != rhs.view {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1153,7 +1297,7 @@ nonisolated extension Sehc_V1_RBlockProposal: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Sehc_V1_RBlockVote: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".RBlockVote"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}height\0\u{1}view\0\u{3}block_hash\0\u{1}signer\0\u{1}signature\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}height\0\u{1}view\0\u{3}block_hash\0\u{1}signer\0\u{1}signature\0\u{1}prepare\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1166,6 +1310,7 @@ nonisolated extension Sehc_V1_RBlockVote: SwiftProtobuf.Message, SwiftProtobuf._
       case 3: try { try decoder.decodeSingularBytesField(value: &self.blockHash) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.signer) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.prepare) }()
       default: break
       }
     }
@@ -1187,6 +1332,9 @@ nonisolated extension Sehc_V1_RBlockVote: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.signature.isEmpty {
       try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 5)
     }
+    if self.prepare != false {
+      try visitor.visitSingularBoolField(value: self.prepare, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1196,6 +1344,56 @@ nonisolated extension Sehc_V1_RBlockVote: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.blockHash != rhs.blockHash {return false}
     if lhs.signer != rhs.signer {return false}
     if lhs.signature != rhs.signature {return false}
+    if lhs.prepare != rhs.prepare {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sehc_V1_RBlockPrepared: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".RBlockPrepared"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}height\0\u{1}view\0\u{1}header\0\u{1}certificate\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.height) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.header) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._certificate) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.height != 0 {
+      try visitor.visitSingularUInt64Field(value: self.height, fieldNumber: 1)
+    }
+    if self.view != 0 {
+      try visitor.visitSingularUInt64Field(value: self.view, fieldNumber: 2)
+    }
+    if !self.header.isEmpty {
+      try visitor.visitSingularBytesField(value: self.header, fieldNumber: 3)
+    }
+    try { if let v = self._certificate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Sehc_V1_RBlockPrepared, rhs: Sehc_V1_RBlockPrepared) -> Bool {
+    if lhs.height != rhs.height {return false}
+    if lhs.view != rhs.view {return false}
+    if lhs.header != rhs.header {return false}
+    if lhs._certificate != rhs._certificate {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1237,7 +1435,7 @@ nonisolated extension Sehc_V1_RBlockCommit: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Sehc_V1_RChainViewChangeBody: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".RChainViewChangeBody"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{1}height\0\u{1}view\0\u{1}sender\0\u{3}signed_hash\0\u{3}signed_view\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{1}height\0\u{1}view\0\u{1}sender\0\u{3}prepared_hash\0\u{3}prepared_view\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1249,8 +1447,8 @@ nonisolated extension Sehc_V1_RChainViewChangeBody: SwiftProtobuf.Message, Swift
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.height) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.sender) }()
-      case 5: try { try decoder.decodeSingularBytesField(value: &self.signedHash) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.signedView) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.preparedHash) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.preparedView) }()
       default: break
       }
     }
@@ -1269,11 +1467,11 @@ nonisolated extension Sehc_V1_RChainViewChangeBody: SwiftProtobuf.Message, Swift
     if !self.sender.isEmpty {
       try visitor.visitSingularBytesField(value: self.sender, fieldNumber: 4)
     }
-    if !self.signedHash.isEmpty {
-      try visitor.visitSingularBytesField(value: self.signedHash, fieldNumber: 5)
+    if !self.preparedHash.isEmpty {
+      try visitor.visitSingularBytesField(value: self.preparedHash, fieldNumber: 5)
     }
-    if self.signedView != 0 {
-      try visitor.visitSingularUInt64Field(value: self.signedView, fieldNumber: 6)
+    if self.preparedView != 0 {
+      try visitor.visitSingularUInt64Field(value: self.preparedView, fieldNumber: 6)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1283,8 +1481,8 @@ nonisolated extension Sehc_V1_RChainViewChangeBody: SwiftProtobuf.Message, Swift
     if lhs.height != rhs.height {return false}
     if lhs.view != rhs.view {return false}
     if lhs.sender != rhs.sender {return false}
-    if lhs.signedHash != rhs.signedHash {return false}
-    if lhs.signedView != rhs.signedView {return false}
+    if lhs.preparedHash != rhs.preparedHash {return false}
+    if lhs.preparedView != rhs.preparedView {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1292,7 +1490,7 @@ nonisolated extension Sehc_V1_RChainViewChangeBody: SwiftProtobuf.Message, Swift
 
 nonisolated extension Sehc_V1_RChainViewChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".RChainViewChange"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}body\0\u{1}signature\0\u{3}signed_header\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}body\0\u{1}signature\0\u{3}prepared_header\0\u{3}prepared_certificate\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1302,7 +1500,8 @@ nonisolated extension Sehc_V1_RChainViewChange: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.body) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._signature) }()
-      case 3: try { try decoder.decodeSingularBytesField(value: &self.signedHeader) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.preparedHeader) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._preparedCertificate) }()
       default: break
       }
     }
@@ -1319,16 +1518,74 @@ nonisolated extension Sehc_V1_RChainViewChange: SwiftProtobuf.Message, SwiftProt
     try { if let v = self._signature {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
-    if !self.signedHeader.isEmpty {
-      try visitor.visitSingularBytesField(value: self.signedHeader, fieldNumber: 3)
+    if !self.preparedHeader.isEmpty {
+      try visitor.visitSingularBytesField(value: self.preparedHeader, fieldNumber: 3)
     }
+    try { if let v = self._preparedCertificate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Sehc_V1_RChainViewChange, rhs: Sehc_V1_RChainViewChange) -> Bool {
     if lhs.body != rhs.body {return false}
     if lhs._signature != rhs._signature {return false}
-    if lhs.signedHeader != rhs.signedHeader {return false}
+    if lhs.preparedHeader != rhs.preparedHeader {return false}
+    if lhs._preparedCertificate != rhs._preparedCertificate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sehc_V1_ShardReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ShardReport"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{3}base_rblock_height\0\u{1}coverage\0\u{1}counts\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.shard) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.epoch) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.baseRblockHeight) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._coverage) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.counts) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.shard != 0 {
+      try visitor.visitSingularUInt32Field(value: self.shard, fieldNumber: 1)
+    }
+    if self.epoch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.epoch, fieldNumber: 2)
+    }
+    if self.baseRblockHeight != 0 {
+      try visitor.visitSingularUInt64Field(value: self.baseRblockHeight, fieldNumber: 3)
+    }
+    try { if let v = self._coverage {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.counts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.counts, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Sehc_V1_ShardReport, rhs: Sehc_V1_ShardReport) -> Bool {
+    if lhs.shard != rhs.shard {return false}
+    if lhs.epoch != rhs.epoch {return false}
+    if lhs.baseRblockHeight != rhs.baseRblockHeight {return false}
+    if lhs._coverage != rhs._coverage {return false}
+    if lhs.counts != rhs.counts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1381,7 +1638,7 @@ nonisolated extension Sehc_V1_ReceiptAck: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Sehc_V1_ConsensusMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ConsensusMessage"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}proposal\0\u{1}vote\0\u{1}commit\0\u{3}view_change\0\u{3}new_view\0\u{3}rblock_proposal\0\u{3}rblock_vote\0\u{3}rblock_commit\0\u{3}rchain_view_change\0\u{1}evidence\0\u{1}receipt\0\u{3}receipt_ack\0\u{1}transaction\0\u{1}status\0\u{3}commit_ack\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}proposal\0\u{1}vote\0\u{1}commit\0\u{3}view_change\0\u{3}new_view\0\u{3}rblock_proposal\0\u{3}rblock_vote\0\u{3}rblock_commit\0\u{3}rchain_view_change\0\u{1}evidence\0\u{1}receipt\0\u{3}receipt_ack\0\u{1}transaction\0\u{1}status\0\u{3}commit_ack\0\u{3}rblock_prepared\0\u{3}shard_report\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1584,6 +1841,32 @@ nonisolated extension Sehc_V1_ConsensusMessage: SwiftProtobuf.Message, SwiftProt
           self.body = .commitAck(v)
         }
       }()
+      case 16: try {
+        var v: Sehc_V1_RBlockPrepared?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rblockPrepared(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rblockPrepared(v)
+        }
+      }()
+      case 17: try {
+        var v: Sehc_V1_ShardReport?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .shardReport(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .shardReport(v)
+        }
+      }()
       default: break
       }
     }
@@ -1654,6 +1937,14 @@ nonisolated extension Sehc_V1_ConsensusMessage: SwiftProtobuf.Message, SwiftProt
     case .commitAck?: try {
       guard case .commitAck(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .rblockPrepared?: try {
+      guard case .rblockPrepared(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    }()
+    case .shardReport?: try {
+      guard case .shardReport(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
     }()
     case nil: break
     }

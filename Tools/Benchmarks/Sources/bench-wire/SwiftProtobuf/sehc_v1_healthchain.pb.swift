@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 6749b5738a95c62b5943934787b56ef5976d1756b87d930fad4e6ad1a728de7f (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
