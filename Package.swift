@@ -102,6 +102,39 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Consensus (pure state machines: TChain, RChain, reputation, sharding, relay; no I/O)
+  .target(
+    name: "Consensus",
+    dependencies: ["Wire", "ChainCrypto"],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "ConsensusTests",
+    dependencies: ["Consensus", "Wire", "ChainCrypto"],
+    swiftSettings: swiftSettings
+  ),
+
+  // MARK: Deterministic simulation over Consensus (no networking)
+  .target(
+    name: "Simulation",
+    dependencies: ["Consensus", "Wire", "ChainCrypto"],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "SimulationTests",
+    dependencies: ["Simulation", "Consensus", "Wire", "ChainCrypto"],
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "consensus-soak",
+    dependencies: [
+      "Simulation", "Consensus",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ],
+    path: "Tools/ConsensusSoak",
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
@@ -120,6 +153,9 @@ let package = Package(
     .executable(name: "sehc", targets: ["sehc"]),
     .library(name: "Wire", targets: ["Wire"]),
     .library(name: "ChainCrypto", targets: ["ChainCrypto"]),
+    .library(name: "Consensus", targets: ["Consensus"]),
+    .library(name: "Simulation", targets: ["Simulation"]),
+    .executable(name: "consensus-soak", targets: ["consensus-soak"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

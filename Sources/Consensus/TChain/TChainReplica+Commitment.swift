@@ -1,0 +1,150 @@
+import ChainCrypto
+import Foundation
+import Wire
+
+extension TChainReplica {
+  /// Learns that the shard committed `height` with `hash` (from a Status, a Proposal's previous hash, a
+  /// view change or a NewView): applies the accepted decision if it is that block, else syncs (§3.4, §9).
+  mutating func learnCommitted(
+    height: UInt64, hash: Data, from peers: [Address], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  ) {
+    guard height > head.height else { return }
+    if height == nextHeight, let accepted = hard.accepted, accepted.height == height, accepted.blockHash == hash {
+      commitAccepted(now: now, env: &env, &out)
+      return
+    }
+    requestSync(to: height, hash: hash, from: peers, now: now, &out)
+  }
+
+  /// Asks the driver for the committed blocks up to (`height`, `hash`), unless such a sync is running.
+  mutating func requestSync(to height: UInt64, hash: Data, from peers: [Address], now: UInt64, _ out: inout Ready) {
+    if let sync, sync.height >= height, now < sync.requestedAt + context.params.electionTimeoutMs { return }
+    sync = (height, hash, now)
+    let others = context.others.filter { !peers.contains($0) }
+    out.syncs.append(
+      .tblocks(shard: context.shard, from: head.height + 1, to: height, peers: peers.filter { $0 != context.me } + others))
+  }
+
+  /// Commits the accepted decision at the next height: the block goes to the ledger.
+  mutating func commitAccepted(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard let accepted = hard.accepted, accepted.height == nextHeight,
+      let commit = try? Commit(serializedBytes: accepted.commit),
+      let block = held[accepted.blockHash] ?? commit.proposal.flatMap({ heldBlock(from: $0) })
+    else { return }
+    let tblock = TBlock(
+      header: block.proposal.header, proposerSignature: block.proposal.signature, entries: block.proposal.entries,
+      decision: commit.decision, certificate: commit.certificate)
+    let decision = Bitmap.decode(commit.decision, count: block.entries.count) ?? []
+    self.commit(tblock, header: block.header, hash: block.hash, accepted: decision, entries: block.entries, env: &env, &out)
+  }
+
+  func heldBlock(from proposal: Proposal) -> HeldBlock? {
+    guard let header = try? TBlockHeader(serializedBytes: proposal.header) else { return nil }
+    let entries = proposal.entries.map {
+      EntryPrecheck.check($0, shard: context.shard, params: context.params, proof: context.proof)
+    }
+    return HeldBlock(proposal: proposal, header: header, hash: SHA256.hash(proposal.header).data, entries: entries)
+  }
+
+  /// Hands a committed block to the ledger and moves the head.
+  mutating func commit(
+    _ block: TBlock, header: TBlockHeader, hash: Data, accepted: [Bool], entries: [CheckedEntry],
+    env: inout TChainEnvironment, _ out: inout Ready
+  ) {
+    out.applies.append(
+      ApplyRequest(shard: context.shard, block: block, header: header, blockHash: hash, accepted: accepted, entries: entries))
+    out.notifications.append(.tblockCommitted(shard: context.shard, height: header.height, hash: hash))
+    head = ChainHead(committing: header, hash: hash)
+    hard.prune(committed: head.height)
+    held = [:]
+    validating = nil
+    guards.removeAll { $0.height <= head.height }
+    if let current = round, current.height <= head.height { round = nil }
+    statements.prune(upTo: head.height)
+    seenVotes = seenVotes.filter { $0.key.height > head.height }
+    consecutiveViewChanges = 0
+    if let sync, sync.height <= head.height { self.sync = nil }
+    env.pool.markCommitted(entries.compactMap { EntryPool.key(entryBytes: $0.bytes) })
+  }
+
+  /// The ledger applied a block. Returns whether the head is now applied.
+  mutating func applied(_ result: ApplyResult, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard result.shard == context.shard, result.height == head.height, result.blockHash == head.hash else { return }
+    head.stateRoot = result.stateRoot
+    if activationPending { maybeActivate(now: now, env: &env, &out) }
+    replayBuffered(now: now, env: &env, &out)
+    maybePropose(now: now, env: &env, &out)
+  }
+
+  /// Blocks fetched by a sync: each must extend the head and carry a valid certificate of its epoch's
+  /// members; a block is applied once its successor in the batch links to it or it is the trusted tip.
+  mutating func synced(_ blocks: [TBlock], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard let target = sync else { return }
+    var checked: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool])] = []
+    var previous = head.hash
+    var height = head.height
+    for block in blocks {
+      guard let header = try? TBlockHeader(serializedBytes: block.header), header.chainID == context.params.chainID,
+        header.shard == context.shard, header.height == height + 1, header.previousHash == previous,
+        header.height <= target.height, Int(header.entryCount) == block.entries.count,
+        header.entriesRoot == MerkleTree.root(leaves: block.entries).data,
+        let members = context.proof.members(context.shard, header.epoch)
+      else { break }
+      let hash = SHA256.hash(block.header).data
+      let subject = VoteSubject(
+        chainID: context.params.chainID, shard: context.shard, epoch: header.epoch, view: header.view,
+        height: header.height, blockHash: hash, entryCount: block.entries.count)
+      guard
+        case .success(let tally) = CommitCertificateCheck.tally(
+          block.certificate, subject: subject, members: members, publicKey: context.publicKey,
+          scheme: context.proof.scheme), Bitmap.encode(tally.decision) == block.decision
+      else { break }
+      if header.height == target.height && hash != target.hash { return ignore(&out, "synced tip differs") }
+      checked.append((block, header, hash, tally.decision))
+      previous = hash
+      height += 1
+    }
+    var usable = checked.count
+    if let last = checked.last, !(last.header.height == target.height && last.hash == target.hash) { usable -= 1 }
+    for item in checked.prefix(max(usable, 0)) {
+      let entries = item.block.entries.map {
+        EntryPrecheck.check($0, shard: context.shard, params: context.params, proof: context.proof)
+      }
+      commit(item.block, header: item.header, hash: item.hash, accepted: item.decision, entries: entries, env: &env, &out)
+    }
+    if head.height >= target.height { sync = nil }
+  }
+
+  /// A Status: a heartbeat from the leader and a report of what the sender committed (§3.4, §3.6).
+  mutating func receiveStatus(
+    _ status: Status, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  ) {
+    guard status.shard == context.shard, status.epoch == context.epoch, context.memberSet.contains(sender) else { return }
+    if status.view == view && sender == context.leader(of: view) { resetElectionDeadline(now) }
+    learnCommitted(height: status.committedHeight, hash: status.committedHash, from: [sender], now: now, env: &env, &out)
+  }
+
+  /// Re-handles the buffered messages.
+  mutating func replayBuffered(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard !buffered.isEmpty else { return }
+    let pending = buffered
+    buffered = []
+    for (body, sender) in pending { handle(body, from: sender, now: now, env: &env, &out) }
+  }
+
+  /// Routes a TChain message.
+  mutating func handle(
+    _ body: ConsensusMessage.Body, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  ) {
+    switch body {
+    case .proposal(let proposal): receiveProposal(proposal, from: sender, now: now, env: &env, &out)
+    case .vote(let vote): receiveVote(vote, now: now, env: &env, &out)
+    case .commit(let commit): receiveCommit(commit, from: sender, now: now, env: &env, &out)
+    case .commitAck(let ack): receiveAck(ack, from: sender, now: now, env: &env, &out)
+    case .viewChange(let change): receiveViewChange(change, from: sender, now: now, env: &env, &out)
+    case .newView(let newView): receiveNewView(newView, from: sender, now: now, env: &env, &out)
+    case .status(let status): receiveStatus(status, from: sender, now: now, env: &env, &out)
+    default: break
+    }
+  }
+}

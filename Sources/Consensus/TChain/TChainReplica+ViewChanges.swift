@@ -1,0 +1,274 @@
+import ChainCrypto
+import Foundation
+import Wire
+
+extension TChainReplica {
+  mutating func resetElectionDeadline(_ now: UInt64) {
+    electionDeadline = now + context.params.electionTimeoutMs(consecutiveViewChanges: consecutiveViewChanges)
+  }
+
+  /// Moves to `newView`: persist it, then tell the shard (§3.6).
+  mutating func moveToView(_ newView: UInt64, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard newView > view else { return }
+    hard.view = newView
+    persist(&out)
+    consecutiveViewChanges += 1
+    viewEnteredAt = now
+    resetElectionDeadline(now)
+    guards = []
+    round = nil
+    validating = nil
+    activationPending = false
+    viewChanges = viewChanges.filter { $0.key >= newView }
+    viewStarts = viewStarts.filter { $0.key >= newView }
+    out.notifications.append(.viewChanged(shard: context.shard, epoch: context.epoch, view: newView))
+    let change = makeViewChange(view: newView)
+    if let checked = checkViewChange(change) { viewChanges[newView, default: [:]][context.me] = checked }
+    broadcast(.viewChange(change), now: now, &out)
+    maybeActivate(now: now, env: &env, &out)
+    replayBuffered(now: now, env: &env, &out)
+  }
+
+  /// This member's signed view change for `view`: what it committed, the decision it accepted and the
+  /// highest proposal it voted for above its committed height.
+  func makeViewChange(view: UInt64) -> ViewChange {
+    var body = ViewChangeBody(
+      chainID: context.params.chainID, shard: context.shard, epoch: context.epoch, view: view,
+      sender: context.me.rawRepresentation, committedHeight: head.height, committedHash: head.hash)
+    var message = ViewChange()
+    if let vote = hard.votes.filter({ $0.height == nextHeight }).max(by: { $0.view < $1.view }) {
+      body.votedHeight = vote.height
+      body.votedView = vote.view
+      body.votedHash = vote.blockHash
+      message.votedProposal = try? Proposal(serializedBytes: vote.proposal)
+    }
+    if let accepted = hard.accepted, accepted.height == nextHeight,
+      let commit = try? Commit(serializedBytes: accepted.commit)
+    {
+      body.acceptedHeight = accepted.height
+      body.acceptedView = accepted.view
+      body.acceptedHash = accepted.blockHash
+      message.accepted = commit
+    }
+    message.body = try! body.serializedData()
+    message.signature = context.signer.wireSignature(domain: .viewChange, message: message.body)
+    return message
+  }
+
+  /// Checks a view change: its signature by a member and, if it reports an accepted decision, that the
+  /// decision is a validly certified block with its leader's endorsement.
+  func checkViewChange(_ change: ViewChange) -> CheckedViewChange? {
+    guard let body = try? ViewChangeBody(serializedBytes: change.body), body.chainID == context.params.chainID,
+      body.shard == context.shard, body.epoch == context.epoch, body.view > 0,
+      let sender = Address(bytes: body.sender), context.memberSet.contains(sender), let key = context.publicKey(sender),
+      context.proof.scheme.isValid(change.signature, by: key, domain: .viewChange, message: change.body)
+    else { return nil }
+    guard body.acceptedHeight > 0 else {
+      return CheckedViewChange(sender: sender, body: body, message: change, accepted: nil)
+    }
+    guard body.acceptedHeight == body.committedHeight + 1, body.acceptedView < body.view,
+      let commit = change.accepted, let decision = checkReportedDecision(commit, view: body.acceptedView),
+      decision.height == body.acceptedHeight, decision.blockHash == body.acceptedHash
+    else { return nil }
+    return CheckedViewChange(sender: sender, body: body, message: change, accepted: decision)
+  }
+
+  /// Checks a decision (Commit with its proposal) issued in `view`.
+  func checkReportedDecision(_ commit: Commit, view: UInt64) -> ReportedDecision? {
+    guard commit.view == view, commit.shard == context.shard, commit.epoch == context.epoch,
+      let proposal = commit.proposal, let header = try? TBlockHeader(serializedBytes: proposal.header),
+      header.chainID == context.params.chainID, header.shard == context.shard, header.epoch == context.epoch,
+      header.height == commit.height, header.view <= view, Int(header.entryCount) == proposal.entries.count,
+      header.entriesRoot == MerkleTree.root(leaves: proposal.entries).data
+    else { return nil }
+    let hash = SHA256.hash(proposal.header).data
+    let proposer = context.leader(of: header.view)
+    let leader = context.leader(of: view)
+    guard hash == commit.blockHash, header.proposer == proposer.rawRepresentation,
+      let proposerKey = context.publicKey(proposer), let leaderKey = context.publicKey(leader),
+      context.proof.scheme.isValid(proposal.signature, by: proposerKey, domain: .tblock, message: proposal.header),
+      let endorsement = commit.endorsement, let body = try? VoteBody(serializedBytes: endorsement.body),
+      body.chainID == context.params.chainID, body.shard == context.shard, body.epoch == context.epoch,
+      body.view == view, body.height == commit.height, body.blockHash == hash, body.valid == commit.decision,
+      body.voter == leader.rawRepresentation,
+      context.proof.scheme.isValid(endorsement.signature, by: leaderKey, domain: .decision, message: endorsement.body)
+    else { return nil }
+    let subject = VoteSubject(
+      chainID: context.params.chainID, shard: context.shard, epoch: context.epoch, view: header.view,
+      height: header.height, blockHash: hash, entryCount: proposal.entries.count)
+    guard
+      case .success(let tally) = CommitCertificateCheck.tally(
+        commit.certificate, subject: subject, members: context.members, publicKey: context.publicKey,
+        scheme: context.proof.scheme), Bitmap.encode(tally.decision) == commit.decision
+    else { return nil }
+    return ReportedDecision(view: view, height: commit.height, blockHash: hash, decision: tally.decision, commit: commit)
+  }
+
+  /// A member's view change (§3.6): joins the view once a majority asks for it; as that view's leader,
+  /// activates once a majority (itself included) sent one.
+  mutating func receiveViewChange(
+    _ change: ViewChange, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  ) {
+    guard let checked = checkViewChange(change) else { return ignore(&out, "an invalid view change from \(sender)") }
+    let target = checked.body.view
+    if checked.body.committedHeight > head.height {
+      learnCommitted(
+        height: checked.body.committedHeight, hash: checked.body.committedHash, from: [checked.sender], now: now,
+        env: &env, &out)
+    }
+    guard target >= view else { return }
+    if viewChanges[target]?[checked.sender] == nil { viewChanges[target, default: [:]][checked.sender] = checked }
+    if target > view, (viewChanges[target]?.count ?? 0) >= context.majority {
+      moveToView(target, now: now, env: &env, &out)
+    } else if target == view {
+      maybeActivate(now: now, env: &env, &out)
+    }
+  }
+
+  /// What the view changes of a view establish (§3.7): the highest committed height, and the decision
+  /// with the highest view accepted at the next height.
+  func viewStart(view: UInt64, changes: [CheckedViewChange]) -> ViewStart {
+    let committedHeight = changes.map(\.body.committedHeight).max() ?? 0
+    let top = changes.filter { $0.body.committedHeight == committedHeight }.sorted { $0.sender < $1.sender }
+    let adopted = changes.compactMap(\.accepted).filter { $0.height == committedHeight + 1 }.max { a, b in
+      a.view != b.view ? a.view < b.view : b.blockHash.lexicographicallyPrecedes(a.blockHash)
+    }
+    return ViewStart(
+      view: view, committedHeight: committedHeight, committedHash: top.first?.body.committedHash ?? Bytes.zeroHash,
+      committedBy: top.map(\.sender), adopted: adopted)
+  }
+
+  /// As leader of the current view: once a majority sent view changes, catch up to the highest committed
+  /// height among them, announce the view, and re-issue the adopted decision if there is one (§3.7).
+  mutating func maybeActivate(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard isLeader, view > 0, viewStarts[view] == nil, let changes = viewChanges[view],
+      changes.count >= context.majority
+    else { return }
+    let start = viewStart(view: view, changes: Array(changes.values))
+    if start.committedHeight > head.height || !isApplied {
+      activationPending = true
+      if start.committedHeight > head.height {
+        learnCommitted(
+          height: start.committedHeight, hash: start.committedHash, from: start.committedBy, now: now, env: &env, &out)
+      }
+      return
+    }
+    activationPending = false
+    viewStarts[view] = start
+    resetElectionDeadline(now)
+    broadcast(
+      .newView(
+        NewView(
+          shard: context.shard, epoch: context.epoch, view: view,
+          viewChanges: changes.values.sorted { $0.sender < $1.sender }.map(\.message))), now: now, &out)
+    if let adopted = start.adopted, adopted.height == nextHeight, mayParticipate(at: nextHeight),
+      let proposal = adopted.commit.proposal, let block = heldBlock(from: proposal)
+    {
+      held[block.hash] = block
+      let commit = makeCommit(
+        view: view, block: block, certificate: adopted.commit.certificate ?? CommitCertificate(),
+        decision: adopted.decision, includeProposal: true)
+      issue(commit, blockHash: block.hash, decision: adopted.decision, now: now, env: &env, &out)
+    } else {
+      maybePropose(now: now, env: &env, &out)
+    }
+  }
+
+  /// The new leader's announcement (§3.7): checked, it moves this member to the view and fixes what the
+  /// view must do at the adoption height.
+  mutating func receiveNewView(
+    _ newView: NewView, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  ) {
+    guard newView.shard == context.shard, newView.epoch == context.epoch, newView.view > 0,
+      newView.view >= view, viewStarts[newView.view] == nil, sender == context.leader(of: newView.view)
+    else { return }
+    var changes: [Address: CheckedViewChange] = [:]
+    for change in newView.viewChanges {
+      guard let checked = checkViewChange(change), checked.body.view == newView.view else {
+        return ignore(&out, "a NewView with an invalid view change")
+      }
+      changes[checked.sender] = checked
+    }
+    guard changes.count >= context.majority else { return ignore(&out, "a NewView without a majority") }
+    let start = viewStart(view: newView.view, changes: Array(changes.values))
+    if newView.view > view { moveToView(newView.view, now: now, env: &env, &out) }
+    viewStarts[newView.view] = start
+    resetElectionDeadline(now)
+    learnCommitted(
+      height: start.committedHeight, hash: start.committedHash, from: start.committedBy + [sender], now: now, env: &env,
+      &out)
+    replayBuffered(now: now, env: &env, &out)
+  }
+
+  /// Time passed: guards, the vote window, heartbeats, timeouts, proposals, sync retries (§3.4–§3.6).
+  mutating func tick(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    checkGuards(now: now, env: &env, &out)
+    maybeDecide(now: now, env: &env, &out)
+    let params = context.params
+    if isActiveLeader {
+      if now >= lastSentToShard + params.heartbeatMs { broadcast(.status(statusMessage(env: env)), now: now, &out) }
+      out.wake(at: lastSentToShard + params.heartbeatMs)
+    } else {
+      var suspect = env.equivocators.contains(context.leader(of: view)) || now >= electionDeadline
+      if !suspect, let oldest = env.pool.oldestArrival, !env.closing, mayParticipate(at: nextHeight) {
+        let since = max(oldest, viewEnteredAt)
+        if now >= since + params.censorshipTimeoutMs { suspect = true } else { out.wake(at: since + params.censorshipTimeoutMs) }
+      }
+      if suspect {
+        moveToView(view + 1, now: now, env: &env, &out)
+      }
+      out.wake(at: electionDeadline)
+    }
+    if let sync, now >= sync.requestedAt + params.electionTimeoutMs {
+      self.sync = nil
+      requestSync(to: sync.height, hash: sync.hash, from: context.others.shuffledDeterministically(seed: now), now: now, &out)
+    }
+    maybePropose(now: now, env: &env, &out)
+  }
+
+  /// After a restart: resume the round this validator led, re-sending exactly what it sent before.
+  mutating func resume(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard view == 0, isLeader else { return }
+    if let issued = hard.issued.first(where: { $0.view == view && $0.height == nextHeight }),
+      let commit = try? Commit(serializedBytes: issued.commit), let proposal = commit.proposal,
+      let block = heldBlock(from: proposal)
+    {
+      held[block.hash] = block
+      round = LeaderRound(view: view, height: nextHeight, blockHash: block.hash, entryCount: block.entries.count)
+      var resent = commit
+      resent.proposal = nil
+      round!.commit = resent
+      round!.acks = [context.me]
+      _ = recordEndorsement(resent, now: now, env: &env, &out)
+      broadcast(.commit(resent), now: now, &out)
+    } else if let proposed = hard.proposed.first(where: { $0.view == view && $0.height == nextHeight }),
+      let proposal = try? Proposal(serializedBytes: proposed.proposal), let block = heldBlock(from: proposal)
+    {
+      held[block.hash] = block
+      round = LeaderRound(view: view, height: nextHeight, blockHash: block.hash, entryCount: block.entries.count)
+      _ = checkSignedProposal(proposal, now: now, env: &env, &out)
+      broadcast(.proposal(proposal), now: now, &out)
+      if let vote = hard.votes.first(where: { $0.view == view && $0.height == nextHeight }),
+        let signed = try? Vote(serializedBytes: vote.vote)
+      {
+        receiveVote(signed, now: now, env: &env, &out)
+      } else {
+        requestValidation(proposal: proposal, header: block.header, hash: block.hash, &out)
+      }
+    }
+  }
+}
+
+extension Array where Element == Address {
+  /// A deterministic shuffle (the order peers are tried in).
+  func shuffledDeterministically(seed: UInt64) -> [Address] {
+    var state = seed &+ 0x9E37_79B9_7F4A_7C15
+    var result = self
+    guard result.count > 1 else { return result }
+    for i in stride(from: result.count - 1, through: 1, by: -1) {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      result.swapAt(i, Int((state >> 33) % UInt64(i + 1)))
+    }
+    return result
+  }
+}
