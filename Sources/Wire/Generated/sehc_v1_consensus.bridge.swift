@@ -613,6 +613,7 @@ extension ShardReport {
         c.pointee.n_counts = self.counts.count
         c.pointee.counts = try arena.children(self.counts, field: "counts")
       }
+      c.pointee.closed = self.closed ? 1 : 0
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -631,6 +632,7 @@ extension ShardReport {
       self.coverage = try decoder.message(ShardCoverage.self, c.pointee.coverage, field: "coverage")
       self.counts = try decoder.messages(
         ReputationUpdate.self, c.pointee.counts, count: c.pointee.n_counts, field: "counts")
+      self.closed = c.pointee.closed != 0
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }

@@ -879,6 +879,10 @@ extension ShardReport {
       for element in self.counts { writer.message(element) }
       writer.endArray()
     }
+    if self.closed {
+      writer.key("closed")
+      writer.bool(self.closed)
+    }
     writer.endObject()
   }
 
@@ -910,6 +914,10 @@ extension ShardReport {
           self.counts = try decoder.array(value, field: "counts") { element, name in
             try decoder.message(element, ReputationUpdate.self, field: name)
           }
+        case "closed":
+          try decoder.markSeen(&seen, 6, field: "closed")
+          if case .null = value { continue }
+          self.closed = try decoder.bool(value, field: "closed")
         default:
           throw decoder.unknownField(key)
         }

@@ -568,6 +568,11 @@ public struct ShardReport: WireMessage {
   /// and `equivocated` are zero).
   public var counts: [ReputationUpdate] = []
 
+  /// Whether the block at coverage.to_height closes its epoch (an empty block proposed once the epoch
+  /// began closing, docs/protocol.md §5); the RBlock that ends an epoch covers every shard up to its
+  /// closing block.
+  public var closed: Bool = false
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -577,13 +582,15 @@ public struct ShardReport: WireMessage {
     epoch: UInt64 = 0,
     baseRblockHeight: UInt64 = 0,
     coverage: ShardCoverage? = nil,
-    counts: [ReputationUpdate] = []
+    counts: [ReputationUpdate] = [],
+    closed: Bool = false
   ) {
     self.shard = shard
     self.epoch = epoch
     self.baseRblockHeight = baseRblockHeight
     self.coverage = coverage
     self.counts = counts
+    self.closed = closed
   }
 }
 

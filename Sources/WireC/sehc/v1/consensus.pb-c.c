@@ -1994,7 +1994,7 @@ const ProtobufCMessageDescriptor sehc__v1__rchain_view_change__descriptor =
   (ProtobufCMessageInit) sehc__v1__rchain_view_change__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__shard_report__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sehc__v1__shard_report__field_descriptors[6] =
 {
   {
     "shard",
@@ -2056,9 +2056,22 @@ static const ProtobufCFieldDescriptor sehc__v1__shard_report__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "closed",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ShardReport, closed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__shard_report__field_indices_by_name[] = {
   2,   /* field[2] = base_rblock_height */
+  5,   /* field[5] = closed */
   4,   /* field[4] = counts */
   3,   /* field[3] = coverage */
   1,   /* field[1] = epoch */
@@ -2067,7 +2080,7 @@ static const unsigned sehc__v1__shard_report__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__shard_report__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sehc__v1__shard_report__descriptor =
 {
@@ -2077,7 +2090,7 @@ const ProtobufCMessageDescriptor sehc__v1__shard_report__descriptor =
   "Sehc__V1__ShardReport",
   "sehc.v1",
   sizeof(Sehc__V1__ShardReport),
-  5,
+  6,
   sehc__v1__shard_report__field_descriptors,
   sehc__v1__shard_report__field_indices_by_name,
   1,  sehc__v1__shard_report__number_ranges,

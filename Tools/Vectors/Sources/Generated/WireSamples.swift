@@ -1542,6 +1542,7 @@ enum WireSamples {
     message.baseRblockHeight = 23089744183611
     message.coverage = typical_ShardCoverage()
     message.counts = [typical_ReputationUpdate(), typical_ReputationUpdate()]
+    message.closed = true
     return message
   }
 
@@ -1552,6 +1553,7 @@ enum WireSamples {
     message.baseRblockHeight = UInt64.max
     message.coverage = edge_ShardCoverage()
     message.counts = [edge_ReputationUpdate(), edge_ReputationUpdate(), edge_ReputationUpdate()]
+    message.closed = true
     return message
   }
 

@@ -536,10 +536,16 @@ struct  Sehc__V1__ShardReport
    */
   size_t n_counts;
   Sehc__V1__ReputationUpdate **counts;
+  /*
+   * Whether the block at coverage.to_height closes its epoch (an empty block proposed once the epoch
+   * began closing, docs/protocol.md §5); the RBlock that ends an epoch covers every shard up to its
+   * closing block.
+   */
+  protobuf_c_boolean closed;
 };
 #define SEHC__V1__SHARD_REPORT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__shard_report__descriptor) \
-    , 0, 0, 0, NULL, 0,NULL }
+    , 0, 0, 0, NULL, 0,NULL, 0 }
 
 
 /*

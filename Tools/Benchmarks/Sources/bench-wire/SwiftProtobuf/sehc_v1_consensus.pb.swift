@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 6749b5738a95c62b5943934787b56ef5976d1756b87d930fad4e6ad1a728de7f (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 00ac4934715a7239fe811d0a7c98c8f8b2d83a479d60a2952056ea890902450b (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -542,6 +542,11 @@ nonisolated struct Sehc_V1_ShardReport: Sendable {
   /// (votes_matching, votes_against, votes_missing, blocks_proposed, leader_timeouts; the ppm fields
   /// and `equivocated` are zero).
   var counts: [Sehc_V1_ReputationUpdate] = []
+
+  /// Whether the block at coverage.to_height closes its epoch (an empty block proposed once the epoch
+  /// began closing, docs/protocol.md §5); the RBlock that ends an epoch covers every shard up to its
+  /// closing block.
+  var closed: Bool = false
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1539,7 +1544,7 @@ nonisolated extension Sehc_V1_RChainViewChange: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Sehc_V1_ShardReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ShardReport"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{3}base_rblock_height\0\u{1}coverage\0\u{1}counts\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{3}base_rblock_height\0\u{1}coverage\0\u{1}counts\0\u{1}closed\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1552,6 +1557,7 @@ nonisolated extension Sehc_V1_ShardReport: SwiftProtobuf.Message, SwiftProtobuf.
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.baseRblockHeight) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._coverage) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.counts) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.closed) }()
       default: break
       }
     }
@@ -1577,6 +1583,9 @@ nonisolated extension Sehc_V1_ShardReport: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.counts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.counts, fieldNumber: 5)
     }
+    if self.closed != false {
+      try visitor.visitSingularBoolField(value: self.closed, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1586,6 +1595,7 @@ nonisolated extension Sehc_V1_ShardReport: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.baseRblockHeight != rhs.baseRblockHeight {return false}
     if lhs._coverage != rhs._coverage {return false}
     if lhs.counts != rhs.counts {return false}
+    if lhs.closed != rhs.closed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

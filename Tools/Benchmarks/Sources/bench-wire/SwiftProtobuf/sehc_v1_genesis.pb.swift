@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 6749b5738a95c62b5943934787b56ef5976d1756b87d930fad4e6ad1a728de7f (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 00ac4934715a7239fe811d0a7c98c8f8b2d83a479d60a2952056ea890902450b (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
