@@ -58,9 +58,12 @@ struct ReportBook: Sendable {
     byShard[report.shard, default: [:]][key, default: (report, [])].senders.insert(sender)
   }
 
-  /// The report with the highest covered height sent identically by at least `threshold` members.
-  func best(shard: UInt32, threshold: Int) -> ShardReport? {
-    let candidates = (byShard[shard] ?? [:]).filter { $0.value.senders.count >= threshold }
+  /// The report with the highest covered height sent identically by at least `threshold` members (only
+  /// reports of a closed epoch when `closed`).
+  func best(shard: UInt32, threshold: Int, closed: Bool = false) -> ShardReport? {
+    let candidates = (byShard[shard] ?? [:]).filter {
+      $0.value.senders.count >= threshold && (!closed || $0.value.report.closed)
+    }
     return candidates.max { a, b in
       let (ha, hb) = (a.value.report.coverage?.toHeight ?? 0, b.value.report.coverage?.toHeight ?? 0)
       return ha != hb ? ha < hb : b.key.lexicographicallyPrecedes(a.key)

@@ -67,6 +67,8 @@ struct ChainHead: Sendable, Hashable {
   var rblockHeight: UInt64
   /// Its header's epoch and view (for leader timeouts), nil at height 0.
   var epochAndView: EpochView?
+  /// Whether it is an empty block: the block that closes its epoch (§5).
+  var closesEpoch: Bool
 
   struct EpochView: Sendable, Hashable, Codable {
     var epoch: UInt64
@@ -82,12 +84,14 @@ struct ChainHead: Sendable, Hashable {
       timestampMs = header.timestampMs
       rblockHeight = header.rblockHeight
       epochAndView = EpochView(epoch: header.epoch, view: header.view)
+      closesEpoch = header.entryCount == 0
     } else {
       height = 0
       hash = Bytes.zeroHash
       timestampMs = 0
       rblockHeight = 0
       epochAndView = nil
+      closesEpoch = false
     }
   }
 
@@ -99,6 +103,7 @@ struct ChainHead: Sendable, Hashable {
     timestampMs = header.timestampMs
     rblockHeight = header.rblockHeight
     epochAndView = EpochView(epoch: header.epoch, view: header.view)
+    closesEpoch = header.entryCount == 0
   }
 }
 

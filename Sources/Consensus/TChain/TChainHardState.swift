@@ -3,7 +3,7 @@ import Wire
 
 /// What a TChain replica persists (docs/protocol.md §3.1, §8), replaced as a whole under one key before
 /// any message that depends on it is sent: its view, the votes it cast and the decisions it accepted or
-/// issued above its committed height, the proposals it made, and its freeze height.
+/// issued above its committed height, and the proposals it made.
 struct TChainHardState: Codable, Sendable, Hashable {
   /// A vote cast: the proposal voted for and the signed vote.
   struct VoteSlot: Codable, Sendable, Hashable {
@@ -36,7 +36,6 @@ struct TChainHardState: Codable, Sendable, Hashable {
   var accepted: DecisionSlot?
   var issued: [DecisionSlot] = []
   var proposed: [ProposalSlot] = []
-  var frozenAt: UInt64?
 
   /// Drops everything at or below `height` (committed).
   mutating func prune(committed height: UInt64) {

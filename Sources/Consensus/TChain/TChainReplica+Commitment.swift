@@ -54,6 +54,9 @@ extension TChainReplica {
     out.applies.append(
       ApplyRequest(shard: context.shard, block: block, header: header, blockHash: hash, accepted: accepted, entries: entries))
     out.notifications.append(.tblockCommitted(shard: context.shard, height: header.height, hash: hash))
+    if header.entryCount == 0 {
+      out.notifications.append(.epochClosed(epoch: header.epoch, shard: context.shard, height: header.height))
+    }
     head = ChainHead(committing: header, hash: hash)
     hard.prune(committed: head.height)
     held = [:]
@@ -87,6 +90,7 @@ extension TChainReplica {
       guard let header = try? TBlockHeader(serializedBytes: block.header), header.chainID == context.params.chainID,
         header.shard == context.shard, header.height == height + 1, header.previousHash == previous,
         header.height <= target.height, Int(header.entryCount) == block.entries.count,
+        header.rblockHeight <= env.rblockHeight || { env.rblocksNeeded = max(env.rblocksNeeded, header.rblockHeight); return false }(),
         header.entriesRoot == MerkleTree.root(leaves: block.entries).data,
         let members = context.proof.members(context.shard, header.epoch)
       else { break }

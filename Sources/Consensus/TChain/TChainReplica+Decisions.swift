@@ -134,7 +134,7 @@ extension TChainReplica {
     if commit.height > nextHeight { return buffer(.commit(commit), from: sender) }
     let slot = StatementLog.Slot(view: commit.view, height: commit.height)
     guard !statements.isConflicted(slot) else { return ignore(&out, "a commit in an equivocated slot") }
-    guard mayParticipate(at: commit.height) else { return ignore(&out, "frozen below height \(commit.height)") }
+    guard mayParticipate(at: commit.height) else { return ignore(&out, "the epoch is closed") }
     if let accepted = hard.accepted, accepted.view == commit.view, accepted.height == commit.height {
       if accepted.blockHash == commit.blockHash { sendAck(for: commit, to: leader, &out) }
       return
@@ -146,7 +146,7 @@ extension TChainReplica {
       guard let (header, hash) = checkSignedProposal(proposal, now: now, env: &env, &out), hash == commit.blockHash,
         header.view <= commit.view
       else { return ignore(&out, "a commit whose proposal does not match") }
-      switch verdict(on: header, proposal: proposal, now: now, env: env) {
+      switch verdict(on: header, proposal: proposal, now: now, env: &env) {
       case .invalid(let reason): return ignore(&out, "commit proposal: \(reason)")
       case .later: return buffer(.commit(commit), from: sender)
       case .ok: break

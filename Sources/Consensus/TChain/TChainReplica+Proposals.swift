@@ -53,13 +53,16 @@ extension TChainReplica {
   }
 
   /// The checks of a header for the next height against the committed head (§3.2).
-  func verdict(on header: TBlockHeader, proposal: Proposal, now: UInt64, env: TChainEnvironment) -> HeaderVerdict {
+  func verdict(on header: TBlockHeader, proposal: Proposal, now: UInt64, env: inout TChainEnvironment) -> HeaderVerdict {
     guard header.height == nextHeight else { return .invalid("height \(header.height), expected \(nextHeight)") }
     guard let stateRoot = head.stateRoot else { return .later("the parent is not applied yet") }
     guard header.previousHash == head.hash else { return .invalid("previous hash does not match the committed head") }
     guard header.parentStateRoot == stateRoot else { return .invalid("parent state root does not match") }
     guard header.rblockHeight >= head.rblockHeight else { return .invalid("rblock height decreases") }
-    guard header.rblockHeight <= env.rblockHeight else { return .later("RBlock \(header.rblockHeight) is unknown") }
+    guard header.rblockHeight <= env.rblockHeight else {
+      env.rblocksNeeded = max(env.rblocksNeeded, header.rblockHeight)
+      return .later("RBlock \(header.rblockHeight) is unknown")
+    }
     guard Int(header.entryCount) == proposal.entries.count, proposal.entries.count <= context.params.maxBlockEntries,
       proposal.entries.reduce(0, { $0 + $1.count }) <= context.params.maxBlockBytes
     else { return .invalid("entry count or size does not fit") }
@@ -69,6 +72,8 @@ extension TChainReplica {
     guard header.timestampMs >= head.timestampMs, header.timestampMs <= now + 5_000 else {
       return .invalid("timestamp out of range")
     }
+    // An empty block closes the epoch: only once the epoch is closing here too.
+    if header.entryCount == 0 && !env.closing { return .later("an epoch-closing block before the epoch closes") }
     return .ok
   }
 
@@ -92,7 +97,7 @@ extension TChainReplica {
     }
     let slot = StatementLog.Slot(view: header.view, height: header.height)
     guard !statements.isConflicted(slot) else { return ignore(&out, "a proposal in an equivocated slot") }
-    guard mayParticipate(at: header.height) else { return ignore(&out, "frozen below height \(header.height)") }
+    guard mayParticipate(at: header.height) else { return ignore(&out, "the epoch is closed") }
     if let start = viewStarts[view], start.adoptionHeight == header.height, start.adopted != nil {
       return ignore(&out, "a fresh proposal where the new view must re-issue an adopted decision")
     }
@@ -104,7 +109,7 @@ extension TChainReplica {
       return
     }
     if let validating, validating.view == header.view, validating.height == header.height { return }
-    switch verdict(on: header, proposal: proposal, now: now, env: env) {
+    switch verdict(on: header, proposal: proposal, now: now, env: &env) {
     case .invalid(let reason): return ignore(&out, "proposal: \(reason)")
     case .later: return buffer(.proposal(proposal), from: sender)
     case .ok: break
@@ -159,17 +164,21 @@ extension TChainReplica {
     isLeader && !activationPending && (view == 0 || viewStarts[view] != nil)
   }
 
-  /// As active leader, proposes the next height when a batch is ready (§3.2).
+  /// As active leader, proposes the next height when a batch is ready (§3.2), or, once the epoch is
+  /// closing, the empty block that closes it (§5).
   mutating func maybePropose(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
-    guard isActiveLeader, isApplied, mayParticipate(at: nextHeight), !env.closing, sync == nil else { return }
+    guard isActiveLeader, isApplied, !isClosed, sync == nil else { return }
     if let round, round.view == view, round.height == nextHeight { return }
     if hard.proposed.contains(where: { $0.view == view && $0.height == nextHeight }) { return }
     if let start = viewStarts[view], start.adoptionHeight == nextHeight, start.adopted != nil { return }
-    let entries = env.pool.select(maxEntries: context.params.maxBlockEntries, maxBytes: context.params.maxBlockBytes)
-    guard !entries.isEmpty, let oldest = env.pool.oldestArrival else { return }
-    if entries.count < context.params.maxBlockEntries && now < oldest + context.params.batchTimeoutMs {
-      out.wake(at: oldest + context.params.batchTimeoutMs)
-      return
+    var entries: [Data] = []
+    if !env.closing {
+      entries = env.pool.select(maxEntries: context.params.maxBlockEntries, maxBytes: context.params.maxBlockBytes)
+      guard !entries.isEmpty, let oldest = env.pool.oldestArrival else { return }
+      if entries.count < context.params.maxBlockEntries && now < oldest + context.params.batchTimeoutMs {
+        out.wake(at: oldest + context.params.batchTimeoutMs)
+        return
+      }
     }
     let header = TBlockHeader(
       chainID: context.params.chainID, shard: context.shard, epoch: context.epoch, view: view, height: nextHeight,

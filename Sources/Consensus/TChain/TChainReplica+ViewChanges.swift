@@ -118,8 +118,14 @@ extension TChainReplica {
     }
     guard target >= view else { return }
     if viewChanges[target]?[checked.sender] == nil { viewChanges[target, default: [:]][checked.sender] = checked }
-    if target > view, (viewChanges[target]?.count ?? 0) >= context.majority {
-      moveToView(target, now: now, env: &env, &out)
+    // Members asking for later views: once enough of them do that one is honest (m − maj(m) + 1), follow
+    // to the lowest view they ask for, so that a leader the others left does not stay behind alone.
+    var latest: [Address: UInt64] = [:]
+    for (asked, senders) in viewChanges where asked > view {
+      for sender in senders.keys { latest[sender] = max(latest[sender] ?? 0, asked) }
+    }
+    if latest.count >= Quorum.oneHonest(context.m), let lowest = latest.values.min() {
+      moveToView(lowest, now: now, env: &env, &out)
     } else if target == view {
       maybeActivate(now: now, env: &env, &out)
     }
@@ -202,17 +208,27 @@ extension TChainReplica {
 
   /// Time passed: guards, the vote window, heartbeats, timeouts, proposals, sync retries (§3.4–§3.6).
   mutating func tick(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    if env.closing && closingSince == nil {
+      closingSince = now
+      replayBuffered(now: now, env: &env, &out)
+    }
     checkGuards(now: now, env: &env, &out)
     maybeDecide(now: now, env: &env, &out)
     let params = context.params
     if isActiveLeader {
+      resendRound(now: now, &out)
       if now >= lastSentToShard + params.heartbeatMs { broadcast(.status(statusMessage(env: env)), now: now, &out) }
       out.wake(at: lastSentToShard + params.heartbeatMs)
     } else {
       var suspect = env.equivocators.contains(context.leader(of: view)) || now >= electionDeadline
-      if !suspect, let oldest = env.pool.oldestArrival, !env.closing, mayParticipate(at: nextHeight) {
+      if !suspect, let oldest = env.pool.oldestArrival, !env.closing, !isClosed {
         let since = max(oldest, viewEnteredAt)
         if now >= since + params.censorshipTimeoutMs { suspect = true } else { out.wake(at: since + params.censorshipTimeoutMs) }
+      }
+      // A closing epoch must get its closing block from the leader in time too.
+      if !suspect, env.closing, !isClosed, let since = closingSince {
+        let deadline = max(since, viewEnteredAt) + params.electionTimeoutMs(consecutiveViewChanges: consecutiveViewChanges)
+        if now >= deadline { suspect = true } else { out.wake(at: deadline) }
       }
       if suspect {
         moveToView(view + 1, now: now, env: &env, &out)
@@ -224,6 +240,33 @@ extension TChainReplica {
       requestSync(to: sync.height, hash: sync.hash, from: context.others.shuffledDeterministically(seed: now), now: now, &out)
     }
     maybePropose(now: now, env: &env, &out)
+  }
+
+  /// As leader, re-sends the proposal to members that have not voted, or the decision to members that have
+  /// not acked, every heartbeat period (messages get lost).
+  mutating func resendRound(now: UInt64, _ out: inout Ready) {
+    guard var current = round, current.view == view, current.height == nextHeight else { return }
+    let period = context.params.heartbeatMs
+    guard now >= current.lastResentAt + period else {
+      out.wake(at: current.lastResentAt + period)
+      return
+    }
+    if current.lastResentAt == 0 {
+      current.lastResentAt = now
+      round = current
+      out.wake(at: now + period)
+      return
+    }
+    current.lastResentAt = now
+    round = current
+    out.wake(at: now + period)
+    if let commit = current.commit {
+      let missing = context.others.filter { !current.acks.contains($0) }
+      out.send(.commit(commit), to: missing)
+    } else if let block = held[current.blockHash] {
+      let missing = context.others.filter { current.votes[$0] == nil }
+      out.send(.proposal(block.proposal), to: missing)
+    }
   }
 
   /// After a restart: resume the round this validator led, re-sending exactly what it sent before.

@@ -14,6 +14,9 @@ struct TChainEnvironment: Sendable {
   var equivocators: Set<Address> = []
   /// Evidence found in this step.
   var evidence: [EquivocationEvidence] = []
+  /// The highest RBlock a block of this shard needs that this validator has not committed (the validator
+  /// then syncs the RChain).
+  var rblocksNeeded: UInt64 = 0
 }
 
 /// The TChain of one shard in one epoch, as seen by one member (docs/protocol.md §3): a deterministic
@@ -49,6 +52,8 @@ struct TChainReplica: Sendable {
   /// The block sync in progress: up to which trusted height and hash.
   var sync: (height: UInt64, hash: Data, requestedAt: UInt64)?
   var nextValidationID: UInt64 = 1
+  /// When this replica first saw its epoch closing.
+  var closingSince: UInt64?
   /// Vote bodies seen per (voter, view, height), to prove vote equivocation.
   var seenVotes: [VoteKey: Vote] = [:]
 
@@ -109,10 +114,12 @@ struct TChainReplica: Sendable {
   /// Whether the head's state root is known (the ledger applied it).
   var isApplied: Bool { head.stateRoot != nil }
 
-  /// Whether the replica may take part at `height` (not frozen below it, §5).
-  func mayParticipate(at height: UInt64) -> Bool {
-    hard.frozenAt.map { height <= $0 } ?? true
-  }
+  /// Whether this epoch's chain is closed here: the committed head is the empty block that closes the
+  /// epoch, after which no block of this epoch is voted, accepted or proposed (§5).
+  var isClosed: Bool { head.closesEpoch && head.epochAndView?.epoch == context.epoch }
+
+  /// Whether the replica may take part at its next height.
+  func mayParticipate(at height: UInt64) -> Bool { !isClosed }
 
   /// Persists the hard state.
   func persist(_ out: inout Ready) {
@@ -158,6 +165,8 @@ struct LeaderRound: Sendable {
   /// The decision issued, once it is.
   var commit: Commit?
   var acks: Set<Address> = []
+  /// When the proposal or decision was last re-sent to the members that did not answer.
+  var lastResentAt: UInt64 = 0
 }
 
 /// A view change whose signature and embedded decision checked out.

@@ -166,8 +166,8 @@ public enum Notification: Sendable, Hashable {
   case evidence(offender: Address, kind: EvidenceKind)
   /// This validator now serves `shard` in `epoch`.
   case epochStarted(epoch: UInt64, shard: UInt32)
-  /// This validator froze its shard's TChain at `height` for the epoch handover.
-  case frozen(epoch: UInt64, shard: UInt32, height: UInt64)
+  /// This validator's shard committed the empty block that closes `epoch` at `height` (§5).
+  case epochClosed(epoch: UInt64, shard: UInt32, height: UInt64)
   /// A message or result was ignored, and why (only with diagnostics on).
   case ignored(String)
 }

@@ -29,6 +29,11 @@ public struct OutboundMessage: Sendable, Hashable {
   public var to: [Address]
   /// The message.
   public var message: ConsensusMessage
+
+  public init(to: [Address], message: ConsensusMessage) {
+    self.to = to
+    self.message = message
+  }
 }
 
 /// A record to persist before anything else of the same ``Ready`` is carried out: the value replaces

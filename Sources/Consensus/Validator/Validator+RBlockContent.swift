@@ -12,16 +12,16 @@ extension Validator {
       receiptsEmitted: previous.receiptsEmitted, receiptsDecided: previous.receiptsDecided)
   }
 
-  /// Whether this validator's shard is settled for the handover at `height`: its committed head is
-  /// `height`, applied, with no accepted decision above (§4.3, §5).
-  func shardSettled(at height: UInt64) -> Bool {
+  /// Whether this validator's shard closed its epoch at `height`: the committed and applied head is the
+  /// empty block that closes the epoch (§5).
+  func shardClosed(at height: UInt64) -> Bool {
     guard let tchain, tchain.isApplied, tchain.head.height == height else { return false }
-    return (tchain.hard.accepted?.height ?? 0) <= height
+    return tchain.isClosed
   }
 
-  /// Builds the header of the next RBlock as proposer of `view` (§4.2), or nil when this validator's own
-  /// shard is not ready for an RBlock that ends the epoch.
-  func buildRBlockHeader(view: UInt64, now: UInt64) -> RBlockHeader? {
+  /// Builds the header of the next RBlock as proposer of `view` (§4.2), or says why it cannot yet (an
+  /// RBlock that ends the epoch waits for every shard's closing block).
+  func buildRBlockHeader(view: UInt64, now: UInt64) -> Result<RBlockHeader, CheckFailure> {
     let assignment = chain.currentAssignment
     let endsEpoch = params.endsEpoch(rblock: chain.nextHeight)
     var shards: [ShardCoverage] = []
@@ -31,12 +31,13 @@ extension Validator {
       let previous = chain.coverage[Int(s)]
       var coverage = Validator.nothingNew(after: previous)
       if s == shard, let history {
-        if endsEpoch && !shardSettled(at: history.topHeight) { return nil }
+        if endsEpoch && !shardClosed(at: history.topHeight) { return .failure("own shard \(s) has not closed") }
         if let report = history.report(upTo: history.topHeight, members: members) {
           coverage = report.coverage
           for (member, c) in report.counts { counts[member] = c }
         }
-      } else if let report = rchain.reports.best(shard: s, threshold: Quorum.oneHonest(members.count)),
+      } else if let report = rchain.reports.best(
+        shard: s, threshold: Quorum.oneHonest(members.count), closed: endsEpoch),
         let reported = report.coverage, reported.fromHeight == previous.toHeight + 1, reported.toHeight >= previous.toHeight
       {
         coverage = reported
@@ -45,8 +46,9 @@ extension Validator {
             counts[member] = ReputationCounts(update)
           }
         }
-      } else if s == shard {
-        return nil
+      } else if s == shard || endsEpoch {
+        // The RBlock that ends an epoch covers every shard up to its closing block.
+        return .failure("no closed report of shard \(s)")
       }
       shards.append(coverage)
     }
@@ -65,12 +67,12 @@ extension Validator {
     }
     var next: [Address: UInt32] = [:]
     for update in updates { next[Address(bytes: update.validator)!] = update.reputationPPM }
-    return RBlockHeader(
+    return .success(RBlockHeader(
       chainID: params.chainID, height: chain.nextHeight, epoch: chain.nextEpoch, view: view, previousHash: chain.hash,
       proposer: me.rawRepresentation, timestampMs: max(now, chain.timestampMs), shards: shards, reputation: updates,
       rewards: RewardRules.rewards(total: params.rewardPerRBlock, reputation: next, seed: assignment.seed),
       evidence: evidence,
-      nextSeed: endsEpoch ? ShardAssigner.nextSeed(previousHash: chain.hash) : Data())
+      nextSeed: endsEpoch ? ShardAssigner.nextSeed(previousHash: chain.hash) : Data()))
   }
 
   enum RBlockVerdict {
@@ -145,8 +147,10 @@ extension Validator {
     let own = header.shards[Int(shard)]
     if endsEpoch {
       guard let tchain else { return .later("no TChain") }
-      if own.toHeight > tchain.head.height || !tchain.isApplied { return .later("own shard behind the coverage") }
-      guard shardSettled(at: own.toHeight) else { return .invalid("own shard is not settled at the coverage") }
+      if own.toHeight > tchain.head.height || !tchain.isApplied || !tchain.isClosed {
+        return .later("own shard has not closed the epoch at the coverage")
+      }
+      guard shardClosed(at: own.toHeight) else { return .invalid("own shard closed the epoch at another height") }
     }
     if own.toHeight > history.topHeight { return .later("own shard behind the coverage") }
     let members = assignment.members(of: shard)

@@ -32,18 +32,23 @@ extension Validator {
     var headerBytes: Data
     var justification: [RChainViewChange] = []
     if view == 0 {
-      guard now >= rchain.heightStartedAt + params.rblockIntervalMs,
-        let header = buildRBlockHeader(view: 0, now: now)
-      else { return }
-      headerBytes = try! header.serializedData()
+      guard now >= rchain.heightStartedAt + params.rblockIntervalMs else { return }
+      switch buildRBlockHeader(view: 0, now: now) {
+      case .failure(let reason):
+        return out.ignore("no RBlock proposal yet: \(reason)", diagnostics: configuration.diagnostics)
+      case .success(let header): headerBytes = try! header.serializedData()
+      }
     } else {
       guard let changes = rchain.viewChanges[view], changes.count >= Quorum.twoThirds(validators.count) else { return }
       justification = changes.values.sorted { $0.sender < $1.sender }.map(\.message)
       if let locked = Validator.highestLock(changes.values) {
         headerBytes = locked
       } else {
-        guard let header = buildRBlockHeader(view: view, now: now) else { return }
-        headerBytes = try! header.serializedData()
+        switch buildRBlockHeader(view: view, now: now) {
+        case .failure(let reason):
+          return out.ignore("no RBlock proposal yet: \(reason)", diagnostics: configuration.diagnostics)
+        case .success(let header): headerBytes = try! header.serializedData()
+        }
       }
     }
     let hash = SHA256.hash(headerBytes).data
@@ -51,9 +56,6 @@ extension Validator {
       domain: .rblockPrepare, message: RBlockCertificateCheck.prepareMessage(blockHash: hash, view: view))
     rchain.hard.prepared.append(RChainHardState.Prepared(view: view, hash: hash))
     persistRChain(&out)
-    if params.endsEpoch(rblock: chain.nextHeight), let header = try? RBlockHeader(serializedBytes: headerBytes) {
-      freezeShard(at: header.shards[Int(shard)].toHeight, &out)
-    }
     var round = RChainRound(view: view, headerBytes: headerBytes, hash: hash)
     round.prepares[me] = signature
     rchain.round = round
@@ -78,14 +80,6 @@ extension Validator {
 
   func persistRChain(_ out: inout Ready) {
     out.persist.append(PersistRecord(key: RChainHardState.recordKey, value: RecordCoding.encode(rchain.hard)))
-  }
-
-  /// Freezes this validator's shard at `height` for the epoch handover (§5).
-  mutating func freezeShard(at height: UInt64, _ out: inout Ready) {
-    guard tchain != nil else { return }
-    tchain!.hard.frozenAt = height
-    tchain!.persist(&out)
-    out.notifications.append(.frozen(epoch: epoch, shard: shard, height: height))
   }
 
   /// An RBlock proposal (§4.3): checked, then prepare-signed.
@@ -131,12 +125,12 @@ extension Validator {
     switch checkRBlockHeader(header, now: now) {
     case .invalid(let reason):
       out.ignore("rblock \(header.height) view \(view): \(reason)", diagnostics: configuration.diagnostics)
-    case .later:
+    case .later(let reason):
+      out.ignore("rblock \(header.height) view \(view) waits: \(reason)", diagnostics: configuration.diagnostics)
       rchain.pending = (proposal, sender)
     case .ok:
       rchain.hard.prepared.append(RChainHardState.Prepared(view: view, hash: hash))
       persistRChain(&out)
-      if params.endsEpoch(rblock: header.height) { freezeShard(at: header.shards[Int(shard)].toHeight, &out) }
       sendPrepare(hash: hash, view: view, to: sender, &out)
     }
   }
@@ -261,7 +255,6 @@ extension Validator {
       view: prepared.view, header: prepared.header, certificate: try! prepared.certificate!.serializedData())
     rchain.hard.committedViews.append(prepared.view)
     persistRChain(&out)
-    if params.endsEpoch(rblock: header.height) { freezeShard(at: header.shards[Int(shard)].toHeight, &out) }
     out.send(
       .rblockVote(
         RBlockVote(
@@ -278,6 +271,8 @@ extension Validator {
     guard acceptCommitted(block, header: header) else {
       return out.ignore("an RBlock commit with an invalid certificate", diagnostics: configuration.diagnostics)
     }
+    // Pass it on once, so that a commit the proposer's broadcast did not deliver still reaches everyone.
+    out.send(.rblockCommit(commit), to: validators.addresses.filter { $0 != me && $0 != sender })
     commitRBlock(block, header: header, hash: SHA256.hash(block.header).data, now: now, &out)
   }
 

@@ -50,11 +50,15 @@ extension Validator {
 
   /// Entries pending for long are re-sent to the leader (a forward may have been lost).
   mutating func forwardPending(now: UInt64, _ out: inout Ready) {
-    guard let tchain, now >= lastForwardAt + params.retryIntervalMs / 2 else { return }
-    lastForwardAt = now
+    guard let tchain else { return }
     let leader = tchain.context.leader(of: tchain.view)
+    // A new leader gets every pending entry at once; the same leader those pending for long.
+    let newLeader = leader != lastForwardLeader
+    guard newLeader || now >= lastForwardAt + params.retryIntervalMs / 2 else { return }
+    lastForwardAt = now
+    lastForwardLeader = leader
     guard leader != me else { return }
-    for bytes in env.pool.dueForForwarding(now: now, interval: params.retryIntervalMs / 2) {
+    for bytes in env.pool.dueForForwarding(now: now, interval: newLeader ? 0 : params.retryIntervalMs / 2) {
       guard let entry = try? TBlockEntry(serializedBytes: bytes) else { continue }
       switch entry.entry {
       case .transaction(let tx): out.send(.transaction(tx), to: [leader])

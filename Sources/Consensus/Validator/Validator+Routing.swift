@@ -46,7 +46,7 @@ extension Validator {
     case .rblockPrepared(let prepared): receiveRBlockPrepared(prepared, from: sender, now: now, &out)
     case .rblockCommit(let commit): receiveRBlockCommit(commit, from: sender, now: now, &out)
     case .rchainViewChange(let change): receiveRChainViewChange(change, from: sender, now: now, &out)
-    case .shardReport(let report): receiveShardReport(report, from: sender)
+    case .shardReport(let report): receiveShardReport(report, from: sender, now: now, &out)
     default: break
     }
   }
@@ -110,5 +110,9 @@ extension Validator {
     }
     tchain?.applied(result, now: now, env: &env, &out)
     sendReport(now: now, toViews: 0..<1, &out)
+    if let pending = rchain.pending {
+      rchain.pending = nil
+      receiveRBlockProposal(pending.proposal, from: pending.from, now: now, &out)
+    }
   }
 }

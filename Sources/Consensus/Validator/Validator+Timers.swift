@@ -32,8 +32,9 @@ extension Validator {
       if closeAt > now { out.wake(at: closeAt) }
     }
     out.wake(at: rchainDeadline)
-    if chain.proposer(view: rchain.hard.view) == me && rchain.hard.view == 0 && rchain.round == nil {
-      out.wake(at: max(now + 1, rchain.heightStartedAt + params.rblockIntervalMs))
+    let proposeAt = rchain.heightStartedAt + params.rblockIntervalMs
+    if chain.proposer(view: rchain.hard.view) == me && rchain.hard.view == 0 && rchain.round == nil && proposeAt > now {
+      out.wake(at: proposeAt)
     }
     out.wake(at: lastRetryAt + params.retryIntervalMs)
     out.wake(at: lastReportAt + params.rblockIntervalMs / 2)
@@ -54,7 +55,8 @@ extension Validator {
     _ = tchain
     let report = ShardReport(
       shard: shard, epoch: epoch, baseRblockHeight: chain.height, coverage: coverage,
-      counts: counts.sorted { $0.key < $1.key }.map { $0.value.update(validator: $0.key) })
+      counts: counts.sorted { $0.key < $1.key }.map { $0.value.update(validator: $0.key) },
+      closed: shardClosed(at: history.topHeight))
     var receivers: [Address] = []
     for view in views {
       let proposer = chain.proposer(view: UInt64(view))
@@ -65,9 +67,10 @@ extension Validator {
   }
 
   /// A member's report, kept if it is about the next RBlock and the sender belongs to the shard.
-  mutating func receiveShardReport(_ report: ShardReport, from sender: Address) {
+  mutating func receiveShardReport(_ report: ShardReport, from sender: Address, now: UInt64, _ out: inout Ready) {
     guard report.epoch == epoch, chain.currentAssignment.members(of: report.shard).contains(sender) else { return }
     rchain.reports.add(report, from: sender)
+    rchainMaybePropose(now: now, &out)
   }
 }
 

@@ -65,6 +65,7 @@ public struct Validator: Sendable {
   /// Messages of an epoch this validator has not reached yet.
   var early: [(message: ConsensusMessage, from: Address)] = []
   var lastForwardAt: UInt64 = 0
+  var lastForwardLeader: Address?
   var lastRetryAt: UInt64 = 0
   var lastReportAt: UInt64 = 0
   var rblockSyncRequestedAt: UInt64?
@@ -216,6 +217,7 @@ public struct Validator: Sendable {
     case .stateInstalled(let head):
       stateInstalled(head, now: now, &out)
     }
+    if tchain != nil { forwardPending(now: now, &out) }
     afterStep(now: now, &out)
     return out
   }
@@ -231,6 +233,10 @@ public struct Validator: Sendable {
 
   /// Work common to every step: evidence found, committed blocks handed out, timers.
   mutating func afterStep(now: UInt64, _ out: inout Ready) {
+    if env.rblocksNeeded > chain.height {
+      requestRBlocks(from: chain.currentAssignment.members(of: shard).filter { $0 != me }, now: now, &out)
+    }
+    env.rblocksNeeded = 0
     for request in out.applies where applying[request.header.height] == nil {
       applying[request.header.height] = request
     }
@@ -274,4 +280,12 @@ struct RChainState: Sendable {
     self.viewEnteredAt = viewEnteredAt
     self.reports = reports
   }
+}
+
+extension Validator {
+  /// The members of `shard` in `epoch` (leader order), if this validator knows that epoch.
+  public func members(of shard: UInt32, epoch: UInt64) -> [Address]? { chain.members(shard, epoch) }
+
+  /// The RChain proposer order of the next RBlock.
+  public var rchainProposerOrder: [Address] { chain.proposerOrder }
 }

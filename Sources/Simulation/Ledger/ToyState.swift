@@ -1,0 +1,154 @@
+import ChainCrypto
+import Consensus
+import Foundation
+import Wire
+
+/// The state of one shard of the toy application the simulator runs under consensus: account balances,
+/// the cross-shard transfers it took part in, the receipts it decided, and the rewards it credited.
+/// Deterministic; its root is the SHA-256 of its sorted contents.
+public struct ToyState: Sendable, Hashable {
+  /// What the home shard did with a transfer.
+  public enum HomeStatus: UInt8, Sendable, Hashable {
+    /// Debited (and, within one shard, credited).
+    case applied = 1
+    /// Debited, then refunded after the target shard aborted.
+    case refunded = 2
+  }
+
+  public var balances: [Data: UInt64] = [:]
+  /// Transfers whose sender lives here.
+  public var home: [Data: HomeStatus] = [:]
+  /// Receipts decided here, by receipt key (kind byte || tx id): true if applied, false if rejected.
+  public var decided: [Data: Bool] = [:]
+  /// RBlocks whose rewards are credited.
+  public var rewardsCreditedUpTo: UInt64 = 0
+  /// Total rewards credited here.
+  public var rewardsCredited: UInt64 = 0
+
+  public init() {}
+
+  /// The state root.
+  public var root: Data {
+    var parts: [Data] = []
+    for (account, balance) in balances.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+      parts.append(Data("b".utf8) + account + be(balance))
+    }
+    for (tx, status) in home.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+      parts.append(Data("h".utf8) + tx + Data([status.rawValue]))
+    }
+    for (key, applied) in decided.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+      parts.append(Data("r".utf8) + key + Data([applied ? 1 : 0]))
+    }
+    parts.append(Data("w".utf8) + be(rewardsCreditedUpTo) + be(rewardsCredited))
+    return SHA256.hash(parts).data
+  }
+
+  /// Total balance held here.
+  public var totalBalance: UInt64 { balances.values.reduce(0, +) }
+
+  private func be(_ value: UInt64) -> Data { withUnsafeBytes(of: value.bigEndian) { Data($0) } }
+}
+
+/// The toy application's rules: transfers between accounts, cross-shard transfers through receipts,
+/// closed accounts that refuse credits (so that target shards abort), rewards from RBlocks.
+public struct ToyRules: Sendable {
+  public let shardCount: UInt32
+  public let chainID: String
+  /// Accounts that refuse incoming transfers.
+  public let closed: Set<Data>
+
+  public init(shardCount: UInt32, chainID: String, closed: Set<Data>) {
+    self.shardCount = shardCount
+    self.chainID = chainID
+    self.closed = closed
+  }
+
+  func shard(of account: Data) -> UInt32 { AccountShard.shard(of: account, shardCount: shardCount) }
+
+  static func receiptKey(_ kind: ReceiptKind, _ txID: Data) -> Data {
+    Data([UInt8(truncatingIfNeeded: kind.rawValue)]) + txID
+  }
+
+  /// The transfer in a transaction entry.
+  static func transfer(_ tx: SignedTransaction) -> (id: Data, sender: Data, recipient: Data, amount: UInt64)? {
+    guard let body = try? TransactionBody(serializedBytes: tx.body), case .transfer(let transfer)? = body.payload,
+      transfer.recipient.count == 20, transfer.amount > 0
+    else { return nil }
+    return (SHA256.hash(tx.body).data, body.sender, transfer.recipient, transfer.amount)
+  }
+
+  /// Credits the rewards of the RBlocks up to `height` not credited yet to the validator accounts of
+  /// `shard`.
+  func creditRewards(_ state: inout ToyState, shard: UInt32, upTo height: UInt64, rblocks: [UInt64: RBlock]) {
+    guard height > state.rewardsCreditedUpTo else { return }
+    for h in (state.rewardsCreditedUpTo + 1)...height {
+      guard let block = rblocks[h], let header = try? RBlockHeader(serializedBytes: block.header) else { continue }
+      for reward in header.rewards where self.shard(of: reward.account) == shard {
+        state.balances[reward.account, default: 0] += reward.amount
+        state.rewardsCredited += reward.amount
+      }
+    }
+    state.rewardsCreditedUpTo = height
+  }
+
+  /// Carries out entry `entry` on `state` if it is valid there; returns whether it was, and the receipt it
+  /// emits (for a cross-shard transfer).
+  func execute(_ entry: CheckedEntry, index: Int, shard: UInt32, state: inout ToyState) -> (
+    valid: Bool, emitted: EmittedReceipt?
+  ) {
+    guard entry.invalidReason == nil, let decoded = entry.entry else { return (false, nil) }
+    switch decoded.entry {
+    case .transaction(let tx):
+      guard let t = ToyRules.transfer(tx), state.home[t.id] == nil, self.shard(of: t.sender) == shard,
+        (state.balances[t.sender] ?? 0) >= t.amount
+      else { return (false, nil) }
+      let target = self.shard(of: t.recipient)
+      if target == shard && closed.contains(t.recipient) { return (false, nil) }
+      state.balances[t.sender]! -= t.amount
+      state.home[t.id] = .applied
+      if target == shard {
+        state.balances[t.recipient, default: 0] += t.amount
+        return (true, nil)
+      }
+      return (true, EmittedReceipt(entryIndex: index, kind: .apply, txID: t.id, targetShard: target))
+    case .receipt(let receipt):
+      let key = ToyRules.receiptKey(receipt.kind, receipt.txID)
+      guard state.decided[key] == nil else { return (false, nil) }
+      switch receipt.kind {
+      case .apply:
+        guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .transaction(let tx)? = entry.entry,
+          let t = ToyRules.transfer(tx), t.id == receipt.txID, self.shard(of: t.recipient) == shard,
+          !closed.contains(t.recipient)
+        else { return (false, nil) }
+        state.balances[t.recipient, default: 0] += t.amount
+        state.decided[key] = true
+        return (true, nil)
+      case .abort:
+        guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .receipt(let inner)? = entry.entry,
+          let source = try? TBlockEntry(serializedBytes: inner.sourceEntry), case .transaction(let tx)? = source.entry,
+          let t = ToyRules.transfer(tx), t.id == receipt.txID, state.home[t.id] == .applied
+        else { return (false, nil) }
+        state.balances[t.sender, default: 0] += t.amount
+        state.home[t.id] = .refunded
+        state.decided[key] = true
+        return (true, nil)
+      default:
+        return (false, nil)
+      }
+    case nil:
+      return (false, nil)
+    }
+  }
+
+  /// A rejected entry: a rejected APPLY receipt whose proof checked out and that was not decided before is
+  /// recorded as aborted, and an ABORT goes back to its home shard (docs/protocol.md §7).
+  func reject(_ entry: CheckedEntry, index: Int, state: inout ToyState) -> EmittedReceipt? {
+    guard entry.invalidReason == nil, entry.receiptProof != nil, case .receipt(let receipt)? = entry.entry?.entry,
+      receipt.kind == .apply
+    else { return nil }
+    let key = ToyRules.receiptKey(.apply, receipt.txID)
+    guard state.decided[key] == nil else { return nil }
+    state.decided[key] = false
+    return EmittedReceipt(entryIndex: index, kind: .abort, txID: receipt.txID, targetShard: receipt.sourceShard)
+  }
+}

@@ -1,0 +1,45 @@
+/// The outcome of one simulated run.
+public struct RunReport: Sendable {
+  public let scenario: String
+  public let seed: UInt64
+  /// The signature scheme that ran ("simulated" or "ed25519").
+  public let signatureScheme: String
+  /// Safety violations (forks, bad certificates, state divergence, broken exactly-once accounting).
+  public let violations: [String]
+  /// Liveness and reputation failures (only checked when the scenario's assumptions held).
+  public let failures: [String]
+  /// Notes (e.g. why a check was skipped).
+  public let notes: [String]
+  public let stats: Stats
+
+  public struct Stats: Sendable {
+    public var events = 0
+    public var submitted = 0
+    public var decided = 0
+    public var accepted = 0
+    public var crossShard = 0
+    public var aborted = 0
+    public var tblocks = 0
+    public var rblocks: UInt64 = 0
+    public var epochs: UInt64 = 0
+    /// Median and worst time from submission to the home shard's decision (shard-committed), ms.
+    public var medianCommitMs: UInt64 = 0
+    public var worstCommitMs: UInt64 = 0
+  }
+
+  public var passed: Bool { violations.isEmpty && failures.isEmpty }
+
+  /// The command that replays this run.
+  public var replayCommand: String {
+    "swift run -c release consensus-soak --scenario \(scenario) --seed \(seed)"
+  }
+
+  /// One line for logs.
+  public var summary: String {
+    let status = passed ? "ok" : "FAILED"
+    return
+      "\(status) \(scenario) seed \(seed) [\(signatureScheme)]: \(stats.decided)/\(stats.submitted) decided, "
+      + "\(stats.tblocks) tblocks, \(stats.rblocks) rblocks, \(stats.epochs) epochs, \(stats.aborted) aborted, "
+      + "commit p50 \(stats.medianCommitMs) ms max \(stats.worstCommitMs) ms"
+  }
+}

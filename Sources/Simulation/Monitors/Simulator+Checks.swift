@@ -1,0 +1,129 @@
+import ChainCrypto
+import Consensus
+import Foundation
+import Wire
+
+extension Simulator {
+  /// The end-of-run checks: exactly-once accounting, liveness after the last fault, reputation.
+  func report() -> RunReport {
+    var violations = monitor.violations
+    var failures: [String] = []
+    var notes: [String] = []
+    if !monitor.tchainForks.isEmpty {
+      notes.append("outside the TChain fault model: \(monitor.tchainForks.first!)")
+    }
+    let honest = nodes.filter(\.isHonest)
+    // The most advanced honest ledger of every shard.
+    var reference: [UInt32: ShardLedger] = [:]
+    for node in honest {
+      for (shard, ledger) in node.ledger.shards where ledger.height >= (reference[shard]?.height ?? 0) {
+        reference[shard] = ledger
+      }
+    }
+    violations += accountingViolations(reference)
+    // Liveness.
+    let liveness = scenario.checkLiveness && honestMajorityHeld
+    if scenario.checkLiveness && !honestMajorityHeld {
+      notes.append("liveness not checked: a shard had no honest majority in some epoch")
+    }
+    var stats = RunReport.Stats()
+    stats.events = events
+    stats.submitted = workload.submitted.count
+    stats.rblocks = monitor.rblocks.keys.max() ?? 0
+    stats.epochs = stats.rblocks / UInt64(scenario.epochLength)
+    stats.tblocks = monitor.tblocks.count
+    var latencies: [UInt64] = []
+    for id in workload.order {
+      let submitted = workload.submitted[id]!
+      guard let decided = workload.homeDecided[id] else {
+        if liveness { failures.append("transfer \(id.hexShort) submitted at \(submitted.time) ms was never decided") }
+        continue
+      }
+      stats.decided += 1
+      latencies.append(decided.time - submitted.time)
+      if liveness, (workload.finalUpTo[submitted.home] ?? 0) < decided.height {
+        failures.append("transfer \(id.hexShort) decided at shard \(submitted.home) height \(decided.height) is not final")
+      }
+      guard decided.accepted, let home = reference[submitted.home], home.state.home[id] != nil else { continue }
+      stats.accepted += 1
+      guard submitted.home != submitted.target else { continue }
+      stats.crossShard += 1
+      let apply = workload.receiptDecided[ToyRules.receiptKey(.apply, id)]
+      if apply == nil {
+        if liveness { failures.append("transfer \(id.hexShort): its target shard \(submitted.target) never decided it") }
+      } else if apply?.accepted == false {
+        stats.aborted += 1
+        if liveness && workload.receiptDecided[ToyRules.receiptKey(.abort, id)] == nil {
+          failures.append("transfer \(id.hexShort): aborted by shard \(submitted.target) but never refunded")
+        }
+      }
+    }
+    latencies.sort()
+    stats.medianCommitMs = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
+    stats.worstCommitMs = latencies.last ?? 0
+    if liveness && stats.rblocks < 2 { failures.append("the RChain committed only \(stats.rblocks) RBlocks") }
+    if scenario.checkReputation { failures += reputationFailures() }
+    return RunReport(
+      scenario: scenario.name, seed: seed, signatureScheme: scheme.name, violations: violations, failures: failures,
+      notes: notes, stats: stats)
+  }
+
+  /// Exactly-once across shards: every cross-shard transfer is applied on both sides, on neither (after
+  /// an abort and its refund), or still on its way; and the tokens add up: balances plus transfers in
+  /// flight equal the initial balances plus the rewards credited.
+  func accountingViolations(_ reference: [UInt32: ShardLedger]) -> [String] {
+    var violations: [String] = []
+    var total: UInt64 = 0
+    var rewards: UInt64 = 0
+    for ledger in reference.values {
+      total += ledger.state.totalBalance
+      rewards += ledger.state.rewardsCredited
+    }
+    var inFlight: UInt64 = 0
+    for id in workload.order {
+      let submitted = workload.submitted[id]!
+      let home = reference[submitted.home]?.state.home[id]
+      let target = reference[submitted.target]?.state.decided[ToyRules.receiptKey(.apply, id)]
+      if submitted.home == submitted.target { continue }
+      switch (home, target) {
+      case (nil, nil): break
+      case (nil, .some):
+        violations.append("transfer \(id.hexShort): the target shard acted but the home shard never applied it")
+      case (.applied?, nil): inFlight += submitted.amount
+      case (.applied?, true?): break
+      case (.applied?, false?): inFlight += submitted.amount
+      case (.refunded?, false?): break
+      case (.refunded?, true?): violations.append("transfer \(id.hexShort): refunded and credited (applied twice)")
+      case (.refunded?, nil): violations.append("transfer \(id.hexShort): refunded without an abort")
+      }
+    }
+    let initial = UInt64(workload.accounts.count) * workload.initialBalance
+    // Shards no honest validator holds cannot be checked.
+    if reference.count == Int(scenario.shards), total + inFlight != initial + rewards {
+      violations.append(
+        "tokens do not add up: balances \(total) + in flight \(inFlight) != initial \(initial) + rewards \(rewards)")
+    }
+    return violations
+  }
+
+  /// Honest validators end above malicious ones, and malicious ones lead no shard and not the RChain.
+  func reputationFailures() -> [String] {
+    guard let reference = nodes.first(where: { $0.isHonest && $0.up })?.validator else { return ["no honest validator"] }
+    let reputation = reference.reputation
+    let byzantine = nodes.filter { !$0.isHonest }.map(\.address)
+    let honest = nodes.filter(\.isHonest).map(\.address)
+    var failures: [String] = []
+    let worstHonest = honest.compactMap { reputation[$0] }.min() ?? 0
+    for address in byzantine where (reputation[address] ?? 0) >= worstHonest {
+      failures.append("malicious validator \(address) has reputation \(reputation[address] ?? 0) ≥ \(worstHonest) of an honest one")
+    }
+    for members in reference.assignment.shards
+    where members.contains(where: { !byzantine.contains($0) }) && byzantine.contains(members[0]) {
+      failures.append("malicious validator \(members[0]) leads view 0 of a shard")
+    }
+    if let first = reference.rchainProposerOrder.first, byzantine.contains(first) {
+      failures.append("malicious validator \(first) is the first RChain proposer")
+    }
+    return failures
+  }
+}

@@ -1,0 +1,67 @@
+/// The load of a simulated run: accounts in every shard, transfers between them at a steady rate (the
+/// recipient is random, so most transfers cross shards when there are several), some to closed accounts
+/// (whose shard refuses the credit, so the transfer is aborted and refunded).
+public struct Workload: Sendable, Hashable {
+  /// Client accounts.
+  public var accounts = 12
+  /// How many of them refuse incoming transfers.
+  public var closedAccounts = 1
+  /// Transfers submitted per simulated second.
+  public var ratePerSecond: Double = 20
+  /// Initial balance of every account.
+  public var initialBalance: UInt64 = 1_000
+  /// Largest amount of one transfer.
+  public var maxAmount: UInt64 = 20
+  /// A client re-submits a transfer not yet decided after this long (to another validator).
+  public var resubmitAfterMs: UInt64 = 3_000
+
+  public init() {}
+}
+
+/// One simulated run's configuration: the network, its faults, its adversaries, its load, and what is
+/// asserted at the end.
+public struct Scenario: Sendable, Hashable {
+  public var name: String
+  public var validators = 8
+  public var shards: UInt32 = 2
+  public var epochLength: UInt32 = 3
+  public var rblockIntervalMs: UInt64 = 1_000
+  public var electionTimeoutMs: UInt64 = 600
+  public var voteWindowMs: UInt64 = 100
+  public var batchTimeoutMs: UInt64 = 20
+  public var maxBlockEntries: UInt32 = 64
+  public var network = NetworkModel()
+  public var partitions: [Partition] = []
+  public var crashes: [Crash] = []
+  /// Misbehaving validators by index.
+  public var behaviours: [Int: Behaviour] = [:]
+  public var workload = Workload()
+  /// How long transfers are submitted and faults happen.
+  public var activeMs: UInt64 = 15_000
+  /// A quiet period after the last fault and the last submission, at whose end everything must be
+  /// decided and final.
+  public var settleMs: UInt64 = 15_000
+  public var checkLiveness = true
+  /// Assert that honest validators end above malicious ones and that malicious ones lead nothing.
+  public var checkReputation = false
+  /// Real Ed25519 signatures instead of the simulated scheme.
+  public var realSignatures = false
+  /// Every message goes through its protobuf encoding and back.
+  public var roundTripEncoding: Bool {
+    get { network.roundTripEncoding }
+    set { network.roundTripEncoding = newValue }
+  }
+
+  public init(name: String) { self.name = name }
+
+  /// When the last fault ends.
+  public var lastFaultEndMs: UInt64 {
+    max(partitions.map(\.endMs).max() ?? 0, crashes.map(\.endMs).max() ?? 0)
+  }
+
+  /// When the run ends.
+  public var endMs: UInt64 { max(activeMs, lastFaultEndMs) + settleMs }
+
+  /// Byzantine validators.
+  public var byzantine: Set<Int> { Set(behaviours.filter { $0.value.isByzantine }.keys) }
+}
