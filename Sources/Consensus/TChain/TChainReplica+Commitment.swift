@@ -35,7 +35,10 @@ extension TChainReplica {
       header: block.proposal.header, proposerSignature: block.proposal.signature, entries: block.proposal.entries,
       decision: commit.decision, certificate: commit.certificate)
     let decision = Bitmap.decode(commit.decision, count: block.entries.count) ?? []
-    self.commit(tblock, header: block.header, hash: block.hash, accepted: decision, entries: block.entries, env: &env, &out)
+    let majorityRejections = rejections(of: commit.certificate, header: block.header, hash: block.hash)
+    self.commit(
+      tblock, header: block.header, hash: block.hash, accepted: decision, rejectedByMajority: majorityRejections,
+      entries: block.entries, env: &env, &out)
   }
 
   func heldBlock(from proposal: Proposal) -> HeldBlock? {
@@ -46,18 +49,34 @@ extension TChainReplica {
     return HeldBlock(proposal: proposal, header: header, hash: SHA256.hash(proposal.header).data, entries: entries)
   }
 
+  /// Which entries of a certified block more than half of the members voted invalid.
+  func rejections(of certificate: CommitCertificate?, header: TBlockHeader, hash: Data) -> [Bool] {
+    let members = context.proof.members(context.shard, header.epoch) ?? context.members
+    let subject = VoteSubject(
+      chainID: context.params.chainID, shard: context.shard, epoch: header.epoch, view: header.view,
+      height: header.height, blockHash: hash, entryCount: Int(header.entryCount))
+    guard
+      case .success(let tally) = CommitCertificateCheck.tally(
+        certificate, subject: subject, members: members, publicKey: context.publicKey, scheme: context.proof.scheme)
+    else { return [Bool](repeating: false, count: Int(header.entryCount)) }
+    return tally.rejectedByMajority
+  }
+
   /// Hands a committed block to the ledger and moves the head.
   mutating func commit(
-    _ block: TBlock, header: TBlockHeader, hash: Data, accepted: [Bool], entries: [CheckedEntry],
-    env: inout TChainEnvironment, _ out: inout Ready
+    _ block: TBlock, header: TBlockHeader, hash: Data, accepted: [Bool], rejectedByMajority: [Bool],
+    entries: [CheckedEntry], env: inout TChainEnvironment, _ out: inout Ready
   ) {
     out.applies.append(
-      ApplyRequest(shard: context.shard, block: block, header: header, blockHash: hash, accepted: accepted, entries: entries))
+      ApplyRequest(
+        shard: context.shard, block: block, header: header, blockHash: hash, accepted: accepted,
+        rejectedByMajority: rejectedByMajority, entries: entries))
     out.notifications.append(.tblockCommitted(shard: context.shard, height: header.height, hash: hash))
     if header.entryCount == 0 {
       out.notifications.append(.epochClosed(epoch: header.epoch, shard: context.shard, height: header.height))
     }
     head = ChainHead(committing: header, hash: hash)
+    lastCommitAt = max(lastCommitAt, viewEnteredAt)
     hard.prune(committed: head.height)
     held = [:]
     validating = nil
@@ -67,7 +86,13 @@ extension TChainReplica {
     seenVotes = seenVotes.filter { $0.key.height > head.height }
     consecutiveViewChanges = 0
     if let sync, sync.height <= head.height { self.sync = nil }
-    env.pool.markCommitted(entries.compactMap { EntryPool.key(entryBytes: $0.bytes) })
+    // Entries leave the pool once decided; a receipt rejected only for missing votes stays pending.
+    env.pool.markCommitted(
+      entries.indices.compactMap { index in
+        let entry = entries[index]
+        if case .receipt? = entry.entry?.entry, !accepted[index], !rejectedByMajority[index] { return nil }
+        return EntryPool.key(entryBytes: entry.bytes)
+      })
   }
 
   /// The ledger applied a block. Returns whether the head is now applied.
@@ -83,7 +108,7 @@ extension TChainReplica {
   /// members; a block is applied once its successor in the batch links to it or it is the trusted tip.
   mutating func synced(_ blocks: [TBlock], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
     guard let target = sync else { return }
-    var checked: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool])] = []
+    var checked: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool], rejected: [Bool])] = []
     var previous = head.hash
     var height = head.height
     for block in blocks {
@@ -104,7 +129,7 @@ extension TChainReplica {
           scheme: context.proof.scheme), Bitmap.encode(tally.decision) == block.decision
       else { break }
       if header.height == target.height && hash != target.hash { return ignore(&out, "synced tip differs") }
-      checked.append((block, header, hash, tally.decision))
+      checked.append((block, header, hash, tally.decision, tally.rejectedByMajority))
       previous = hash
       height += 1
     }
@@ -114,7 +139,9 @@ extension TChainReplica {
       let entries = item.block.entries.map {
         EntryPrecheck.check($0, shard: context.shard, params: context.params, proof: context.proof)
       }
-      commit(item.block, header: item.header, hash: item.hash, accepted: item.decision, entries: entries, env: &env, &out)
+      commit(
+        item.block, header: item.header, hash: item.hash, accepted: item.decision, rejectedByMajority: item.rejected,
+        entries: entries, env: &env, &out)
     }
     if head.height >= target.height { sync = nil }
   }

@@ -19,6 +19,7 @@ extension TChainReplica {
     round = nil
     validating = nil
     activationPending = false
+    announced = nil
     viewChanges = viewChanges.filter { $0.key >= newView }
     viewStarts = viewStarts.filter { $0.key >= newView }
     out.notifications.append(.viewChanged(shard: context.shard, epoch: context.epoch, view: newView))
@@ -162,11 +163,11 @@ extension TChainReplica {
     activationPending = false
     viewStarts[view] = start
     resetElectionDeadline(now)
-    broadcast(
-      .newView(
-        NewView(
-          shard: context.shard, epoch: context.epoch, view: view,
-          viewChanges: changes.values.sorted { $0.sender < $1.sender }.map(\.message))), now: now, &out)
+    let announcement = NewView(
+      shard: context.shard, epoch: context.epoch, view: view,
+      viewChanges: changes.values.sorted { $0.sender < $1.sender }.map(\.message))
+    announced = announcement
+    broadcast(.newView(announcement), now: now, &out)
     if let adopted = start.adopted, adopted.height == nextHeight, mayParticipate(at: nextHeight),
       let proposal = adopted.commit.proposal, let block = heldBlock(from: proposal)
     {
@@ -216,6 +217,15 @@ extension TChainReplica {
     maybeDecide(now: now, env: &env, &out)
     let params = context.params
     if isActiveLeader {
+      // A leader that cannot get its work committed (the members left its view, or it lost its majority)
+      // steps down like a member would time out.
+      let busy = round != nil || env.pool.oldestArrival != nil || (env.closing && !isClosed)
+      let stuckSince = max(lastCommitAt, viewEnteredAt)
+      if busy && now >= stuckSince + params.censorshipTimeoutMs {
+        moveToView(view + 1, now: now, env: &env, &out)
+        return tick(now: now, env: &env, &out)
+      }
+      if busy { out.wake(at: stuckSince + params.censorshipTimeoutMs) }
       resendRound(now: now, &out)
       if now >= lastSentToShard + params.heartbeatMs { broadcast(.status(statusMessage(env: env)), now: now, &out) }
       out.wake(at: lastSentToShard + params.heartbeatMs)
@@ -260,6 +270,11 @@ extension TChainReplica {
     current.lastResentAt = now
     round = current
     out.wake(at: now + period)
+    // Members that lost the NewView (or restarted) cannot act in this view without it.
+    if let announced, announced.view == view {
+      let silent = context.others.filter { current.votes[$0] == nil && !current.acks.contains($0) }
+      out.send(.newView(announced), to: silent)
+    }
     if let commit = current.commit {
       let missing = context.others.filter { !current.acks.contains($0) }
       out.send(.commit(commit), to: missing)

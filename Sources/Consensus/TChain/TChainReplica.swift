@@ -54,6 +54,10 @@ struct TChainReplica: Sendable {
   var nextValidationID: UInt64 = 1
   /// When this replica first saw its epoch closing.
   var closingSince: UInt64?
+  /// When the head last moved (or the replica started).
+  var lastCommitAt: UInt64 = 0
+  /// The NewView this validator announced as leader of the current view (re-sent to silent members).
+  var announced: NewView?
   /// Vote bodies seen per (voter, view, height), to prove vote equivocation.
   var seenVotes: [VoteKey: Vote] = [:]
 

@@ -56,6 +56,10 @@ public struct ApplyRequest: Sendable, Hashable {
   public let blockHash: Data
   /// The decision: entry i is applied iff `accepted[i]`.
   public let accepted: [Bool]
+  /// Entries more than half of the members voted invalid (a subset of the rejected ones). A receipt
+  /// entry is decided when accepted or rejected by a majority; one rejected only for missing votes stays
+  /// pending (docs/protocol.md §7).
+  public let rejectedByMajority: [Bool]
   /// The entries, pre-checked (a rejected receipt whose proof checked out makes the ledger record the
   /// abort, docs/protocol.md §7).
   public let entries: [CheckedEntry]

@@ -98,8 +98,10 @@ extension Validator {
     }
     // Receipts this block decided: acknowledged to their home shards.
     var acks: [UInt32: [ReceiptAck]] = [:]
-    for entry in request.entries {
-      guard case .receipt(let receipt)? = entry.entry?.entry else { continue }
+    for (index, entry) in request.entries.enumerated() {
+      guard case .receipt(let receipt)? = entry.entry?.entry,
+        request.accepted[index] || request.rejectedByMajority[index]
+      else { continue }
       relay.markDecided(EntryPool.key(receipt: receipt))
       acks[receipt.sourceShard, default: []].append(
         ReceiptAck(txID: receipt.txID, kind: receipt.kind, shard: shard, height: result.height))

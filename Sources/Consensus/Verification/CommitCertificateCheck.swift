@@ -13,6 +13,14 @@ public struct CertificateTally: Sendable, Hashable {
 
   /// Entry i is accepted iff more than half of all members voted it valid.
   public var decision: [Bool] { validCounts.map { 2 * $0 > memberCount } }
+
+  /// For each entry, how many voters voted it invalid (missing votes are not counted).
+  public var invalidCounts: [Int] { validCounts.map { voteBits.count - $0 } }
+
+  /// Entry i is rejected by a majority iff more than half of all members voted it invalid: then at least
+  /// one honest member found it invalid (not merely missing votes). Only such a rejection of an APPLY
+  /// receipt aborts it (docs/protocol.md §7).
+  public var rejectedByMajority: [Bool] { invalidCounts.map { 2 * $0 > memberCount } }
 }
 
 /// Commit certificates (docs/protocol.md §3.4, §9): a pure check, shared by commits, block sync and

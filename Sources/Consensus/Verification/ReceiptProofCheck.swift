@@ -37,7 +37,9 @@ public enum ReceiptProofCheck {
       case .failure(let reason): return .failure(reason)
       case .success(let proven): outer = proven
       }
-      guard !outer.accepted else { return .failure("the APPLY receipt was accepted; there is nothing to abort") }
+      guard !outer.accepted else {
+        return .failure("the target shard did not reject the APPLY receipt by a majority; there is nothing to abort")
+      }
       guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .receipt(let inner) = entry.entry,
         inner.kind == .apply, inner.txID == receipt.txID, inner.targetShard == receipt.sourceShard,
         inner.sourceShard == targetShard
@@ -76,7 +78,8 @@ public enum ReceiptProofCheck {
         sourceHeight: proven.header.height, sourceEpoch: proven.header.epoch))
   }
 
-  /// Addressing, the source header, inclusion and the certificate; returns whether the entry was accepted.
+  /// Addressing, the source header, inclusion and the certificate; returns whether the entry was accepted
+  /// (APPLY) or rejected by a majority of explicit invalid votes (ABORT).
   private static func verifySource(
     _ receipt: Receipt, targetShard: UInt32, context: ProofContext
   ) -> Result<(header: TBlockHeader, accepted: Bool), CheckFailure> {
@@ -109,7 +112,12 @@ public enum ReceiptProofCheck {
       receipt.certificate, subject: subject, members: members, publicKey: context.publicKey, scheme: context.scheme)
     {
     case .failure(let reason): return .failure("the source certificate: \(reason)")
-    case .success(let tally): return .success((header, tally.decision[Int(proof.leafIndex)]))
+    case .success(let tally):
+      let index = Int(proof.leafIndex)
+      // For an ABORT, "not accepted" must mean rejected by a majority: a rejection for missing votes, or of
+      // a duplicate, proves nothing about the first decision.
+      let accepted = receipt.kind == .abort ? !tally.rejectedByMajority[index] : tally.decision[index]
+      return .success((header, accepted))
     }
   }
 

@@ -146,7 +146,10 @@ public final class Simulator {
       step(index, input)
     case .stateArrived(let index, let incarnation, let shard, let ledger):
       let node = nodes[index]
-      guard node.up, node.incarnation == incarnation else { return }
+      guard node.up, node.incarnation == incarnation, let wanted = node.wantedState, wanted.shard == shard,
+        wanted.height == ledger.height
+      else { return }
+      node.wantedState = nil
       node.ledger.shards[shard] = ledger
       node.ledger.current = shard
       step(index, .stateInstalled(ledger.head))
@@ -237,6 +240,15 @@ public final class Simulator {
           "node \(index) applies shard \(request.shard) height \(request.header.height) crediting RBlock \(missing) it does not hold")
       }
       let result = ledger.apply(request, rules: rules, rblocks: node.ledger.rblocks)
+      if let trace {
+        for (i, entry) in request.entries.enumerated() {
+          if case .receipt(let r)? = entry.entry?.entry {
+            trace(
+              "\(now) n\(index) shard \(request.shard) h\(request.header.height) receipt \(r.kind) tx \(r.txID.hexShort) from \(r.sourceShard) accepted \(request.accepted[i]) majority-rejected \(request.rejectedByMajority[i]) proof \(entry.invalidReason ?? "ok")")
+          }
+        }
+        for e in result.emitted { trace("\(now) n\(index) emits \(e.kind) tx \(e.txID.hexShort) to \(e.targetShard)") }
+      }
       node.ledger.shards[request.shard] = ledger
       if node.isHonest {
         monitor.tblockCommitted(
@@ -337,6 +349,7 @@ public final class Simulator {
         return
       }
     case .state(let shard, let height, let hash, _, let peers):
+      node.wantedState = (shard, height)
       if height == 0 {
         schedule(
           .stateArrived(

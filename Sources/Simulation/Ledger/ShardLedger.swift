@@ -45,10 +45,13 @@ public struct ShardLedger: Sendable {
       let isReceipt: Bool
       if case .receipt? = entry.entry?.entry { isReceipt = true } else { isReceipt = false }
       if request.accepted[index] {
+        let before = state.decided.count
         let outcome = rules.execute(entry, index: index, shard: shard, state: &state)
         if let receipt = outcome.emitted { emitted.append(receipt) }
-        if outcome.valid && isReceipt { decided += 1 }
-      } else if let abort = rules.reject(entry, index: index, state: &state) {
+        if isReceipt && state.decided.count > before { decided += 1 }
+      } else if let abort = rules.reject(
+        entry, index: index, byMajority: request.rejectedByMajority[index], state: &state)
+      {
         emitted.append(abort)
         decided += 1
       }

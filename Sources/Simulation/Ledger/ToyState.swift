@@ -113,7 +113,8 @@ public struct ToyRules: Sendable {
       return (true, EmittedReceipt(entryIndex: index, kind: .apply, txID: t.id, targetShard: target))
     case .receipt(let receipt):
       let key = ToyRules.receiptKey(receipt.kind, receipt.txID)
-      guard state.decided[key] == nil else { return (false, nil) }
+      // A receipt decided before is valid and does nothing: only a first decision can reject it.
+      guard state.decided[key] == nil else { return (true, nil) }
       switch receipt.kind {
       case .apply:
         guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .transaction(let tx)? = entry.entry,
@@ -124,9 +125,11 @@ public struct ToyRules: Sendable {
         state.decided[key] = true
         return (true, nil)
       case .abort:
+        // Only the transfer's own target shard can abort it.
         guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .receipt(let inner)? = entry.entry,
           let source = try? TBlockEntry(serializedBytes: inner.sourceEntry), case .transaction(let tx)? = source.entry,
-          let t = ToyRules.transfer(tx), t.id == receipt.txID, state.home[t.id] == .applied
+          let t = ToyRules.transfer(tx), t.id == receipt.txID, state.home[t.id] == .applied,
+          self.shard(of: t.recipient) == receipt.sourceShard
         else { return (false, nil) }
         state.balances[t.sender, default: 0] += t.amount
         state.home[t.id] = .refunded
@@ -140,11 +143,13 @@ public struct ToyRules: Sendable {
     }
   }
 
-  /// A rejected entry: a rejected APPLY receipt whose proof checked out and that was not decided before is
-  /// recorded as aborted, and an ABORT goes back to its home shard (docs/protocol.md §7).
-  func reject(_ entry: CheckedEntry, index: Int, state: inout ToyState) -> EmittedReceipt? {
-    guard entry.invalidReason == nil, entry.receiptProof != nil, case .receipt(let receipt)? = entry.entry?.entry,
-      receipt.kind == .apply
+  /// A rejected entry: an APPLY receipt whose proof checked out, rejected by a majority and not decided
+  /// before, is recorded as aborted, and an ABORT goes back to its home shard (docs/protocol.md §7).
+  func reject(_ entry: CheckedEntry, index: Int, byMajority: Bool, state: inout ToyState) -> EmittedReceipt? {
+    guard byMajority, entry.invalidReason == nil, entry.receiptProof != nil,
+      case .receipt(let receipt)? = entry.entry?.entry, receipt.kind == .apply,
+      let source = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .transaction(let tx)? = source.entry,
+      let t = ToyRules.transfer(tx), self.shard(of: t.recipient) == receipt.targetShard
     else { return nil }
     let key = ToyRules.receiptKey(.apply, receipt.txID)
     guard state.decided[key] == nil else { return nil }

@@ -48,12 +48,12 @@ extension Simulator {
       stats.accepted += 1
       guard submitted.home != submitted.target else { continue }
       stats.crossShard += 1
-      let apply = workload.receiptDecided[ToyRules.receiptKey(.apply, id)]
+      let apply = workload.receiptDecided[WorkloadState.decisionKey(.apply, id, shard: submitted.target)]
       if apply == nil {
         if liveness { failures.append("transfer \(id.hexShort): its target shard \(submitted.target) never decided it") }
       } else if apply?.accepted == false {
         stats.aborted += 1
-        if liveness && workload.receiptDecided[ToyRules.receiptKey(.abort, id)] == nil {
+        if liveness && workload.receiptDecided[WorkloadState.decisionKey(.abort, id, shard: submitted.home)] == nil {
           failures.append("transfer \(id.hexShort): aborted by shard \(submitted.target) but never refunded")
         }
       }

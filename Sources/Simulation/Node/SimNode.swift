@@ -19,6 +19,8 @@ final class SimNode {
   var disk: [String: Data] = [:]
   var ledger: NodeLedger
   var nextTick: UInt64?
+  /// The latest state install consensus asked for: only a snapshot answering it is installed.
+  var wantedState: (shard: UInt32, height: UInt64)?
 
   init(index: Int, signer: any MessageSigner, behaviour: Behaviour, adversary: Adversary?, ledger: NodeLedger) {
     self.index = index

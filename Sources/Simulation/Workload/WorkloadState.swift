@@ -78,14 +78,20 @@ struct WorkloadState {
           homeDecided[id] = Decision(time: time, accepted: request.accepted[index], height: request.header.height)
         }
       case .receipt(let receipt):
-        let key = ToyRules.receiptKey(receipt.kind, receipt.txID)
-        if receiptDecided[key] == nil {
+        let key = WorkloadState.decisionKey(receipt.kind, receipt.txID, shard: request.shard)
+        // Decided: accepted, or rejected by a majority (a rejection for missing votes leaves it pending).
+        if receiptDecided[key] == nil && (request.accepted[index] || request.rejectedByMajority[index]) {
           receiptDecided[key] = Decision(time: time, accepted: request.accepted[index], height: request.header.height)
         }
       case nil:
         break
       }
     }
+  }
+
+  /// The key of a receipt decision by `shard` (misaddressed copies decided elsewhere do not count).
+  static func decisionKey(_ kind: ReceiptKind, _ txID: Data, shard: UInt32) -> Data {
+    ToyRules.receiptKey(kind, txID) + withUnsafeBytes(of: shard.bigEndian) { Data($0) }
   }
 
   mutating func finalized(shard: UInt32, upTo height: UInt64) {
