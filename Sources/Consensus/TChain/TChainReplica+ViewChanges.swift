@@ -219,7 +219,7 @@ extension TChainReplica {
     if isActiveLeader {
       // A leader that cannot get its work committed (the members left its view, or it lost its majority)
       // steps down like a member would time out.
-      let busy = round != nil || env.pool.oldestArrival != nil || (env.closing && !isClosed)
+      let busy = !isClosed && (round != nil || env.pool.oldestArrival != nil || env.closing)
       let stuckSince = max(lastCommitAt, viewEnteredAt)
       if busy && now >= stuckSince + params.censorshipTimeoutMs {
         moveToView(view + 1, now: now, env: &env, &out)

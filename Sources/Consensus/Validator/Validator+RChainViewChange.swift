@@ -19,6 +19,7 @@ extension Validator {
       preparedCertificate: lock.flatMap { try? RBlockCertificate(serializedBytes: $0.certificate) })
     if let checked = checkRViewChange(change) { rchain.viewChanges[view, default: [:]][me] = checked }
     out.send(.rchainViewChange(change), to: validators.addresses.filter { $0 != me })
+    sendReport(now: now, toViews: 3, &out)
     rchainMaybePropose(now: now, &out)
   }
 
@@ -90,6 +91,6 @@ extension Validator {
       env.equivocators.formUnion(offenders)
       tchain?.replayBuffered(now: now, env: &env, &out)
     }
-    sendReport(now: now, toViews: 0..<3, &out)
+    sendReport(now: now, toViews: 3, &out)
   }
 }

@@ -111,7 +111,7 @@ extension Validator {
       for ack in list { out.send(.receiptAck(ack), to: members) }
     }
     tchain?.applied(result, now: now, env: &env, &out)
-    sendReport(now: now, toViews: 0..<1, &out)
+    sendReport(now: now, toViews: 1, &out)
     if let pending = rchain.pending {
       rchain.pending = nil
       receiveRBlockProposal(pending.proposal, from: pending.from, now: now, &out)

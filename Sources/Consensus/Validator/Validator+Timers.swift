@@ -18,7 +18,7 @@ extension Validator {
     forwardPending(now: now, &out)
     if now >= lastReportAt + params.rblockIntervalMs / 2 {
       lastReportAt = now
-      sendReport(now: now, toViews: 0..<3, &out)
+      sendReport(now: now, toViews: 3, &out)
     }
     if tchain == nil, let installing, now >= installing.requestedAt + params.electionTimeoutMs {
       requestStateInstall(now: now, &out)
@@ -39,7 +39,7 @@ extension Validator {
     out.wake(at: lastRetryAt + params.retryIntervalMs)
     out.wake(at: lastReportAt + params.rblockIntervalMs / 2)
     if !env.pool.pendingIsEmpty { out.wake(at: lastForwardAt + params.retryIntervalMs / 2) }
-    if let tchain {
+    if let tchain, !(tchain.isActiveLeader && tchain.isClosed) {
       out.wake(at: tchain.electionDeadline)
       if tchain.isActiveLeader { out.wake(at: tchain.lastSentToShard + params.heartbeatMs) }
     }
@@ -47,8 +47,11 @@ extension Validator {
     if let next = out.nextTickAt, next <= now { out.nextTickAt = now + 1 }
   }
 
-  /// This member's report of its shard to the proposers of views `views` of the next RBlock (§4.2).
-  mutating func sendReport(now: UInt64, toViews views: Range<Int>, _ out: inout Ready) {
+  /// This member's report of its shard to the proposers of the next RBlock in its current RChain view and
+  /// the `count − 1` views after it (§4.2).
+  mutating func sendReport(now: UInt64, toViews count: Int, _ out: inout Ready) {
+    let first = Int(rchain.hard.view)
+    let views = first..<(first + count)
     guard let tchain, let history, history.topHeight >= history.anchor.toHeight else { return }
     let members = chain.currentAssignment.members(of: shard)
     guard let (coverage, counts) = history.report(upTo: history.topHeight, members: members) else { return }
