@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import Simulation
 
@@ -18,6 +19,9 @@ struct ConsensusSoak: ParsableCommand {
   @Option(help: "A range of seeds, A..B (inclusive).")
   var seeds: String?
 
+  @Option(help: "Runs in parallel (default: the number of cores).")
+  var jobs: Int?
+
   @Flag(help: "Print every run, not only failures.")
   var verbose = false
 
@@ -36,26 +40,72 @@ struct ConsensusSoak: ParsableCommand {
       guard parts.count == 2, parts[0] <= parts[1] else { throw ValidationError("--seeds takes A..B") }
       range = parts[0]...parts[1]
     }
-    var failed = 0
-    var runs = 0
+    let runs = names.flatMap { name in range.map { (name, $0) } }
     let start = Date()
-    for name in names {
-      for seed in range {
-        let tracer: ((String) -> Void)? = trace ? { print($0) } : nil
-        if trace, let scenario = ScenarioCatalogue.scenario(name, seed: seed) { print(scenario) }
-        guard let report = ScenarioRunner.run(name, seed: seed, trace: tracer) else { continue }
-        runs += 1
-        if !report.passed || verbose || self.seed != nil { print(report.summary) }
-        if !report.passed {
-          failed += 1
-          for violation in report.violations { print("  violation: \(violation)") }
-          for failure in report.failures.prefix(5) { print("  failure: \(failure)") }
-          print("  replay: \(report.replayCommand)")
-        }
-        if self.seed != nil { for note in report.notes { print("  note: \(note)") } }
+    let single = seed != nil
+    if single && trace, let scenario = ScenarioCatalogue.scenario(runs[0].0, seed: runs[0].1) { print(scenario) }
+    let reports = Reports(count: runs.count)
+    var chosenTracer: (@Sendable (String) -> Void)?
+    if single && trace { chosenTracer = { @Sendable line in print(line) } }
+    let tracer = chosenTracer
+    let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
+    let next = Counter()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while let index = next.take(below: runs.count) {
+        reports.set(index, ScenarioRunner.run(runs[index].0, seed: runs[index].1, trace: tracer))
       }
     }
-    print("\(runs - failed)/\(runs) runs passed in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    var failed = 0
+    for report in reports.all.compactMap({ $0 }) {
+      if !report.passed || verbose || single { print(report.summary) }
+      if !report.passed {
+        failed += 1
+        for violation in report.violations { print("  violation: \(violation)") }
+        for failure in report.failures.prefix(5) { print("  failure: \(failure)") }
+        print("  replay: \(report.replayCommand)")
+      }
+      if single {
+        for note in report.notes { print("  note: \(note)") }
+        for line in report.reputationTable { print("  \(line)") }
+      }
+    }
+    print(
+      "\(runs.count - failed)/\(runs.count) runs passed in \(String(format: "%.1f", Date().timeIntervalSince(start))) s "
+        + "(\(workers) jobs)")
     if failed > 0 { throw ExitCode(1) }
+  }
+}
+
+/// The reports of the runs, filled in from several threads.
+final class Reports: @unchecked Sendable {
+  private let lock = NSLock()
+  private var reports: [RunReport?]
+
+  init(count: Int) { reports = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ report: RunReport?) {
+    lock.lock()
+    reports[index] = report
+    lock.unlock()
+  }
+
+  var all: [RunReport?] {
+    lock.lock()
+    defer { lock.unlock() }
+    return reports
+  }
+}
+
+/// Hands out run indices to the workers.
+final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = 0
+
+  func take(below limit: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard value < limit else { return nil }
+    value += 1
+    return value - 1
   }
 }

@@ -36,6 +36,7 @@ struct ChainKnowledge: Sendable {
     assignments[0] = ShardAssigner.assign(
       epoch: 0, seed: genesisSeed, validators: validators.addresses, reputation: reputation,
       shardCount: params.shardCount)
+    proposerOrder = ChainKnowledge.order(validators: validators, reputation: reputation, excluded: [], seed: genesisSeed)
   }
 
   /// The height being decided.
@@ -55,12 +56,14 @@ struct ChainKnowledge: Sendable {
 
   /// The RChain proposer order of the next height (§4.1): every validator by reputation, ties by the
   /// epoch's seed, without those with proven equivocation in the epoch.
-  var proposerOrder: [Address] {
-    let excluded = flaggedForNext
+  private(set) var proposerOrder: [Address] = []
+
+  private static func order(
+    validators: ValidatorSet, reputation: [Address: UInt32], excluded: Set<Address>, seed: Data
+  ) -> [Address] {
     let order = ShardAssigner.rank(
-      validators.addresses.filter { !excluded.contains($0) }, reputation: reputation,
-      seed: currentAssignment.seed)
-    return order.isEmpty ? ShardAssigner.rank(validators.addresses, reputation: reputation, seed: currentAssignment.seed) : order
+      validators.addresses.filter { !excluded.contains($0) }, reputation: reputation, seed: seed)
+    return order.isEmpty ? ShardAssigner.rank(validators.addresses, reputation: reputation, seed: seed) : order
   }
 
   /// The proposer of the next height in `view`.
@@ -100,5 +103,7 @@ struct ChainKnowledge: Sendable {
         epoch: epoch + 1, seed: header.nextSeed, validators: validators.addresses, reputation: reputation,
         shardCount: params.shardCount)
     }
+    proposerOrder = ChainKnowledge.order(
+      validators: validators, reputation: reputation, excluded: flaggedForNext, seed: currentAssignment.seed)
   }
 }

@@ -24,7 +24,7 @@ struct RelayBook: Sendable {
     Data([2, UInt8(truncatingIfNeeded: kind.rawValue)]) + txID + Bytes.u32be(targetShard)
   }
 
-  static func recordKey(_ key: Data) -> String { "relay/" + key.map { String(format: "%02x", $0) }.joined() }
+  static func recordKey(_ key: Data) -> String { "relay/" + Bytes.hex(key) }
 
   /// Adds a receipt to deliver; returns the record to persist (nil when already known).
   mutating func add(_ receipt: Receipt, now: UInt64) -> PersistRecord? {

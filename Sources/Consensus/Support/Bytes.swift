@@ -23,6 +23,18 @@ enum Bytes {
     SHA256.hash(parts).data
   }
 
+  /// Lowercase hex of `data`.
+  static func hex(_ data: Data) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(data.count * 2)
+    for byte in data {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
   /// 32 zero bytes: the previous hash of the first block of a chain.
   static let zeroHash = Data(count: 32)
 

@@ -21,6 +21,16 @@ extension Validator {
           env: &env, &out)
       }
     } else {
+      // Hand the pending entries of the old shard over to its new members.
+      let successors = assignment.members(of: shard).filter { $0 != me }
+      for bytes in env.pool.select(maxEntries: Int.max, maxBytes: Int.max) {
+        guard let entry = try? TBlockEntry(serializedBytes: bytes) else { continue }
+        switch entry.entry {
+        case .transaction(let tx): out.send(.transaction(tx), to: successors)
+        case .receipt(let receipt): out.send(.receipt(receipt), to: successors)
+        case nil: break
+        }
+      }
       shard = newShard
       tchain = nil
       history = nil

@@ -24,6 +24,8 @@ struct Adversary {
   }
 
   var variant: Variant?
+  /// How many second proposals this validator sent.
+  var variantsSent = 0
   var seenReceipts: [Receipt] = []
   var seenCommits: [Commit] = []
   var seenProposals: [Proposal] = []
@@ -98,6 +100,7 @@ struct Adversary {
         voter: me.rawRepresentation)
       current.votes[me] = sign(own)
       variant = current
+      variantsSent += 1
       return [
         OutboundMessage(to: groupA, message: message.message),
         OutboundMessage(to: groupB, message: ConsensusMessage(body: .proposal(second))),

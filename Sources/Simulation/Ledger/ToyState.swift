@@ -15,36 +15,67 @@ public struct ToyState: Sendable, Hashable {
     case refunded = 2
   }
 
-  public var balances: [Data: UInt64] = [:]
+  public private(set) var balances: [Data: UInt64] = [:]
   /// Transfers whose sender lives here.
-  public var home: [Data: HomeStatus] = [:]
+  public private(set) var home: [Data: HomeStatus] = [:]
   /// Receipts decided here, by receipt key (kind byte || tx id): true if applied, false if rejected.
-  public var decided: [Data: Bool] = [:]
+  public private(set) var decided: [Data: Bool] = [:]
   /// RBlocks whose rewards are credited.
-  public var rewardsCreditedUpTo: UInt64 = 0
+  public private(set) var rewardsCreditedUpTo: UInt64 = 0
   /// Total rewards credited here.
-  public var rewardsCredited: UInt64 = 0
+  public private(set) var rewardsCredited: UInt64 = 0
+  /// An order-independent digest of every entry (lane-wise wrapping sum of the entries' SHA-256),
+  /// kept up to date by every change, so that the root costs one hash.
+  private var accumulator: [UInt64] = [0, 0, 0, 0]
 
   public init() {}
 
   /// The state root.
   public var root: Data {
-    var parts: [Data] = []
-    for (account, balance) in balances.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-      parts.append(Data("b".utf8) + account + be(balance))
-    }
-    for (tx, status) in home.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-      parts.append(Data("h".utf8) + tx + Data([status.rawValue]))
-    }
-    for (key, applied) in decided.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-      parts.append(Data("r".utf8) + key + Data([applied ? 1 : 0]))
-    }
-    parts.append(Data("w".utf8) + be(rewardsCreditedUpTo) + be(rewardsCredited))
+    var parts = Data("sehc/sim/state".utf8)
+    for lane in accumulator { parts.append(be(lane)) }
+    parts.append(be(rewardsCreditedUpTo))
+    parts.append(be(rewardsCredited))
     return SHA256.hash(parts).data
   }
 
   /// Total balance held here.
   public var totalBalance: UInt64 { balances.values.reduce(0, +) }
+
+  public mutating func setBalance(_ account: Data, _ balance: UInt64) {
+    if let old = balances[account] { fold(Data("b".utf8) + account + be(old), sign: -1) }
+    balances[account] = balance
+    fold(Data("b".utf8) + account + be(balance), sign: 1)
+  }
+
+  public mutating func credit(_ account: Data, _ amount: UInt64) {
+    setBalance(account, (balances[account] ?? 0) + amount)
+  }
+
+  public mutating func setHome(_ tx: Data, _ status: HomeStatus) {
+    if let old = home[tx] { fold(Data("h".utf8) + tx + Data([old.rawValue]), sign: -1) }
+    home[tx] = status
+    fold(Data("h".utf8) + tx + Data([status.rawValue]), sign: 1)
+  }
+
+  public mutating func setDecided(_ key: Data, applied: Bool) {
+    if let old = decided[key] { fold(Data("r".utf8) + key + Data([old ? 1 : 0]), sign: -1) }
+    decided[key] = applied
+    fold(Data("r".utf8) + key + Data([applied ? 1 : 0]), sign: 1)
+  }
+
+  public mutating func noteRewards(upTo height: UInt64, credited amount: UInt64) {
+    rewardsCreditedUpTo = height
+    rewardsCredited += amount
+  }
+
+  private mutating func fold(_ entry: Data, sign: Int) {
+    let digest = SHA256.hash(entry).data
+    for lane in 0..<4 {
+      let value = digest.dropFirst(lane * 8).prefix(8).reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
+      accumulator[lane] = sign > 0 ? accumulator[lane] &+ value : accumulator[lane] &- value
+    }
+  }
 
   private func be(_ value: UInt64) -> Data { withUnsafeBytes(of: value.bigEndian) { Data($0) } }
 }
@@ -83,12 +114,14 @@ public struct ToyRules: Sendable {
     guard height > state.rewardsCreditedUpTo else { return }
     for h in (state.rewardsCreditedUpTo + 1)...height {
       guard let block = rblocks[h], let header = try? RBlockHeader(serializedBytes: block.header) else { continue }
+      var credited: UInt64 = 0
       for reward in header.rewards where self.shard(of: reward.account) == shard {
-        state.balances[reward.account, default: 0] += reward.amount
-        state.rewardsCredited += reward.amount
+        state.credit(reward.account, reward.amount)
+        credited += reward.amount
       }
+      state.noteRewards(upTo: h, credited: credited)
     }
-    state.rewardsCreditedUpTo = height
+    state.noteRewards(upTo: height, credited: 0)
   }
 
   /// Carries out entry `entry` on `state` if it is valid there; returns whether it was, and the receipt it
@@ -104,10 +137,10 @@ public struct ToyRules: Sendable {
       else { return (false, nil) }
       let target = self.shard(of: t.recipient)
       if target == shard && closed.contains(t.recipient) { return (false, nil) }
-      state.balances[t.sender]! -= t.amount
-      state.home[t.id] = .applied
+      state.setBalance(t.sender, state.balances[t.sender]! - t.amount)
+      state.setHome(t.id, .applied)
       if target == shard {
-        state.balances[t.recipient, default: 0] += t.amount
+        state.credit(t.recipient, t.amount)
         return (true, nil)
       }
       return (true, EmittedReceipt(entryIndex: index, kind: .apply, txID: t.id, targetShard: target))
@@ -121,8 +154,8 @@ public struct ToyRules: Sendable {
           let t = ToyRules.transfer(tx), t.id == receipt.txID, self.shard(of: t.recipient) == shard,
           !closed.contains(t.recipient)
         else { return (false, nil) }
-        state.balances[t.recipient, default: 0] += t.amount
-        state.decided[key] = true
+        state.credit(t.recipient, t.amount)
+        state.setDecided(key, applied: true)
         return (true, nil)
       case .abort:
         // Only the transfer's own target shard can abort it.
@@ -131,9 +164,9 @@ public struct ToyRules: Sendable {
           let t = ToyRules.transfer(tx), t.id == receipt.txID, state.home[t.id] == .applied,
           self.shard(of: t.recipient) == receipt.sourceShard
         else { return (false, nil) }
-        state.balances[t.sender, default: 0] += t.amount
-        state.home[t.id] = .refunded
-        state.decided[key] = true
+        state.credit(t.sender, t.amount)
+        state.setHome(t.id, .refunded)
+        state.setDecided(key, applied: true)
         return (true, nil)
       default:
         return (false, nil)
@@ -153,7 +186,7 @@ public struct ToyRules: Sendable {
     else { return nil }
     let key = ToyRules.receiptKey(.apply, receipt.txID)
     guard state.decided[key] == nil else { return nil }
-    state.decided[key] = false
+    state.setDecided(key, applied: false)
     return EmittedReceipt(entryIndex: index, kind: .abort, txID: receipt.txID, targetShard: receipt.sourceShard)
   }
 }

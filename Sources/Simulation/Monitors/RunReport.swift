@@ -11,6 +11,8 @@ public struct RunReport: Sendable {
   /// Notes (e.g. why a check was skipped).
   public let notes: [String]
   public let stats: Stats
+  /// Final reputation of every validator (ppm) with its behaviour, highest first.
+  public let reputationTable: [String]
 
   public struct Stats: Sendable {
     public var events = 0

@@ -62,10 +62,22 @@ extension Simulator {
     stats.medianCommitMs = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
     stats.worstCommitMs = latencies.last ?? 0
     if liveness && stats.rblocks < 2 { failures.append("the RChain committed only \(stats.rblocks) RBlocks") }
-    if scenario.checkReputation { failures += reputationFailures() }
+    if scenario.checkReputation && honestMajorityHeld {
+      failures += reputationFailures()
+    } else if scenario.checkReputation {
+      notes.append("reputation not checked: a shard had no honest majority in some epoch")
+    }
+    var table: [String] = []
+    if let reference = nodes.first(where: { $0.isHonest && $0.up })?.validator {
+      for node in nodes.sorted(by: { (reference.reputation[$0.address] ?? 0) > (reference.reputation[$1.address] ?? 0) }) {
+        table.append(
+          "n\(node.index) \(node.address.hex.prefix(8)) reputation \(reference.reputation[node.address] ?? 0) "
+            + "shard \(reference.assignment.shard(of: node.address).map(String.init) ?? "-") \(node.behaviour)")
+      }
+    }
     return RunReport(
       scenario: scenario.name, seed: seed, signatureScheme: scheme.name, violations: violations, failures: failures,
-      notes: notes, stats: stats)
+      notes: notes, stats: stats, reputationTable: table)
   }
 
   /// Exactly-once across shards: every cross-shard transfer is applied on both sides, on neither (after
@@ -106,16 +118,33 @@ extension Simulator {
     return violations
   }
 
-  /// Honest validators end above malicious ones, and malicious ones lead no shard and not the RChain.
+  /// Validators that vote wrong end below every honest one; a leader that equivocated has its evidence
+  /// recorded (reputation 0); no malicious validator leads a shard or the RChain at the end.
   func reputationFailures() -> [String] {
-    guard let reference = nodes.first(where: { $0.isHonest && $0.up })?.validator else { return ["no honest validator"] }
+    guard let referenceNode = nodes.first(where: { $0.isHonest && $0.up }), let reference = referenceNode.validator
+    else { return ["no honest validator"] }
     let reputation = reference.reputation
     let byzantine = nodes.filter { !$0.isHonest }.map(\.address)
     let honest = nodes.filter(\.isHonest).map(\.address)
     var failures: [String] = []
     let worstHonest = honest.compactMap { reputation[$0] }.min() ?? 0
-    for address in byzantine where (reputation[address] ?? 0) >= worstHonest {
-      failures.append("malicious validator \(address) has reputation \(reputation[address] ?? 0) ≥ \(worstHonest) of an honest one")
+    for node in nodes where node.behaviour.wrongVotes && (reputation[node.address] ?? 0) >= worstHonest {
+      failures.append(
+        "wrong-voting validator \(node.address) has reputation \(reputation[node.address] ?? 0) ≥ \(worstHonest) of an honest one")
+    }
+    // Evidence against every leader that equivocated, recorded with reputation 0.
+    var zeroed = Set<Address>()
+    for block in referenceNode.ledger.rblocks.values {
+      guard let header = try? RBlockHeader(serializedBytes: block.header) else { continue }
+      for update in header.reputation where update.equivocated && update.reputationPPM == 0 {
+        if let address = try? Address(rawRepresentation: update.validator) { zeroed.insert(address) }
+      }
+    }
+    for node in nodes where (node.adversary?.variantsSent ?? 0) > 0 && !zeroed.contains(node.address) {
+      failures.append("validator \(node.address) equivocated but no RBlock recorded it")
+    }
+    for address in zeroed where !byzantine.contains(address) {
+      failures.append("honest validator \(address) was recorded as equivocating")
     }
     for members in reference.assignment.shards
     where members.contains(where: { !byzantine.contains($0) }) && byzantine.contains(members[0]) {

@@ -100,7 +100,9 @@ public enum ScenarioCatalogue {
     return result
   }
 
-  /// Makes up to `count` validators Byzantine, keeping an honest majority in every shard of epoch 0.
+  /// Makes up to `count` validators Byzantine: no more than any shard can hold while keeping an honest
+  /// majority (shard sizes are the same in every epoch, so every epoch keeps one), and at most that many
+  /// in each shard of epoch 0.
   static func pickByzantine(
     _ scenario: inout Scenario, count: Int, seed: UInt64, random: inout SeededRandom, _ configure: (inout Behaviour) -> Void
   ) {
@@ -108,6 +110,8 @@ public enum ScenarioCatalogue {
     var perShard: [UInt32: Int] = [:]
     var sizes: [UInt32: Int] = [:]
     for shard in shards { sizes[shard, default: 0] += 1 }
+    let tolerable = sizes.values.map { $0 - Quorum.majority($0) }.min() ?? 0
+    let count = min(count, tolerable)
     var chosen = 0
     for index in shuffle(Array(0..<scenario.validators), &random) where chosen < count {
       let shard = shards[index]

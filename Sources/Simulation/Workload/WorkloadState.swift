@@ -45,7 +45,7 @@ struct WorkloadState {
   /// The initial state of `shard`: the accounts living there with their initial balance.
   func genesisState(shard: UInt32, rules: ToyRules) -> ToyState {
     var state = ToyState()
-    for account in accounts where rules.shard(of: account) == shard { state.balances[account] = initialBalance }
+    for account in accounts where rules.shard(of: account) == shard { state.setBalance(account, initialBalance) }
     return state
   }
 
