@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Consensus
 import Simulation
 
 /// Runs simulated consensus scenarios over seeds: `--seed N` replays one run, `--seeds A..B` soaks.
@@ -25,6 +26,9 @@ struct ConsensusSoak: ParsableCommand {
   @Flag(help: "Print every run, not only failures.")
   var verbose = false
 
+  @Option(help: "Break the protocol on purpose, to see the checks fail: skip-guard, skip-adoption.")
+  var mutate: [String] = []
+
   @Flag(help: "Print every notification of every validator (with --seed), and why messages were ignored.")
   var trace = false
 
@@ -48,11 +52,21 @@ struct ConsensusSoak: ParsableCommand {
     var chosenTracer: (@Sendable (String) -> Void)?
     if single && trace { chosenTracer = { @Sendable line in print(line) } }
     let tracer = chosenTracer
+    var mutations = ProtocolMutations()
+    for name in mutate {
+      switch name {
+      case "skip-guard": mutations.skipEquivocationGuard = true
+      case "skip-adoption": mutations.skipAdoption = true
+      default: throw ValidationError("unknown mutation \(name); known: skip-guard, skip-adoption")
+      }
+    }
+    let chosenMutations = mutations
     let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
     let next = Counter()
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       while let index = next.take(below: runs.count) {
-        reports.set(index, ScenarioRunner.run(runs[index].0, seed: runs[index].1, trace: tracer))
+        reports.set(
+          index, ScenarioRunner.run(runs[index].0, seed: runs[index].1, mutations: chosenMutations, trace: tracer))
       }
     }
     var failed = 0

@@ -9,8 +9,12 @@ extension SigningDomain {
   /// `RBlockProposal.signature`, `RBlockPrepared`), docs/protocol.md §4.3.
   public static let rblockPrepare = try! SigningDomain("sehc/v1/rprepare")
 
+  /// A member's acknowledgement of an accepted TChain decision (`CommitAck.ack`, a VoteBody); acks of a
+  /// majority prove the block committed (docs/protocol.md §3.4).
+  public static let ack = try! SigningDomain("sehc/v1/ack")
+
   /// Every domain the consensus protocols sign in.
   public static let consensusDomains: [SigningDomain] = [
-    .tblock, .vote, .viewChange, .rblock, .rchainViewChange, .decision, .rblockPrepare,
+    .tblock, .vote, .viewChange, .rblock, .rchainViewChange, .decision, .rblockPrepare, .ack,
   ]
 }

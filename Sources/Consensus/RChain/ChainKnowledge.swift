@@ -22,6 +22,9 @@ struct ChainKnowledge: Sendable {
   private(set) var assignments: [UInt64: EpochAssignment] = [:]
   /// The latest coverage of every shard.
   private(set) var coverage: [ShardCoverage]
+  /// The coverage of every shard by the RBlock that ended the previous epoch: where the current epoch's
+  /// chains start.
+  private(set) var epochStart: [ShardCoverage]
 
   init(params: ConsensusParameters, validators: ValidatorSet, genesisSeed: Data) {
     self.params = params
@@ -33,6 +36,7 @@ struct ChainKnowledge: Sendable {
     coverage = (0..<params.shardCount).map {
       ShardCoverage(shard: $0, fromHeight: 1, toHeight: 0, tblockHash: Bytes.zeroHash)
     }
+    epochStart = coverage
     assignments[0] = ShardAssigner.assign(
       epoch: 0, seed: genesisSeed, validators: validators.addresses, reputation: reputation,
       shardCount: params.shardCount)
@@ -99,6 +103,7 @@ struct ChainKnowledge: Sendable {
     flagged.offenders.formUnion(evidenceOffenders)
     for entry in header.shards where Int(entry.shard) < coverage.count { coverage[Int(entry.shard)] = entry }
     if params.endsEpoch(rblock: header.height) {
+      epochStart = coverage
       assignments[epoch + 1] = ShardAssigner.assign(
         epoch: epoch + 1, seed: header.nextSeed, validators: validators.addresses, reputation: reputation,
         shardCount: params.shardCount)

@@ -15,11 +15,18 @@ struct TChainContext: Sendable {
   let signer: any MessageSigner
   let proof: ProofContext
   let diagnostics: Bool
+  let mutations: ProtocolMutations
+  /// Where the epoch's chain starts: the last block of the previous epoch, covered by the RBlock that
+  /// ended it (height 0 and 32 zero bytes in epoch 0). Committed claims up to it need no proof.
+  let anchor: (height: UInt64, hash: Data)
 
   init(
     params: ConsensusParameters, shard: UInt32, epoch: UInt64, members: [Address], signer: any MessageSigner,
-    proof: ProofContext, diagnostics: Bool
+    proof: ProofContext, diagnostics: Bool, mutations: ProtocolMutations = .none,
+    anchor: (height: UInt64, hash: Data) = (0, Bytes.zeroHash)
   ) {
+    self.mutations = mutations
+    self.anchor = anchor
     self.params = params
     self.shard = shard
     self.epoch = epoch

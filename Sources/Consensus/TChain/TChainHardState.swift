@@ -36,6 +36,15 @@ struct TChainHardState: Codable, Sendable, Hashable {
   var accepted: DecisionSlot?
   var issued: [DecisionSlot] = []
   var proposed: [ProposalSlot] = []
+  /// Commit proofs (serialized CommitCertificates of acks) of the committed head and above it.
+  var proofs: [ProofSlot] = []
+
+  /// A commit proof for the block at `height`.
+  struct ProofSlot: Codable, Sendable, Hashable {
+    var height: UInt64
+    var blockHash: Data
+    var proof: Data
+  }
 
   /// Drops everything at or below `height` (committed).
   mutating func prune(committed height: UInt64) {
@@ -43,6 +52,7 @@ struct TChainHardState: Codable, Sendable, Hashable {
     if let accepted, accepted.height <= height { self.accepted = nil }
     issued.removeAll { $0.height <= height }
     proposed.removeAll { $0.height <= height }
+    proofs.removeAll { $0.height < height }
   }
 
   static let recordKey = "tchain"

@@ -3,30 +3,43 @@ import Foundation
 import Wire
 
 extension TChainReplica {
-  /// Learns that the shard committed `height` with `hash` (from a Status, a Proposal's previous hash, a
-  /// view change or a NewView): applies the accepted decision if it is that block, else syncs (§3.4, §9).
+  /// Learns, with proof, that the shard committed `height` with `hash`: a commit proof (acks of a
+  /// majority, §3.4), or nil when the block is final (covered by an RBlock, or the epoch's anchor). Applies
+  /// the accepted decision if it is that block, else syncs up to it (§9). Unproven claims are never used.
   mutating func learnCommitted(
-    height: UInt64, hash: Data, from peers: [Address], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+    height: UInt64, hash: Data, proof: CommitCertificate?, from peers: [Address], now: UInt64,
+    env: inout TChainEnvironment, _ out: inout Ready
   ) {
+    if height == head.height, hash == head.hash, headProof == nil, let proof { keepProof(proof, height: height, hash: hash) }
     guard height > head.height else { return }
     if height == nextHeight, let accepted = hard.accepted, accepted.height == height, accepted.blockHash == hash {
-      commitAccepted(now: now, env: &env, &out)
+      commitAccepted(proof: proof, now: now, env: &env, &out)
       return
     }
-    requestSync(to: height, hash: hash, from: peers, now: now, &out)
+    requestSync(to: height, hash: hash, proof: proof, from: peers, now: now, &out)
   }
 
-  /// Asks the driver for the committed blocks up to (`height`, `hash`), unless such a sync is running.
-  mutating func requestSync(to height: UInt64, hash: Data, from peers: [Address], now: UInt64, _ out: inout Ready) {
+  /// Remembers (and persists) the proof that the block at `height` committed.
+  mutating func keepProof(_ proof: CommitCertificate, height: UInt64, hash: Data) {
+    if height == head.height { headProof = proof }
+    hard.proofs.removeAll { $0.height == height }
+    hard.proofs.append(TChainHardState.ProofSlot(height: height, blockHash: hash, proof: try! proof.serializedData()))
+  }
+
+  /// Asks the driver for the committed blocks up to the proven (`height`, `hash`), unless such a sync is
+  /// running.
+  mutating func requestSync(
+    to height: UInt64, hash: Data, proof: CommitCertificate?, from peers: [Address], now: UInt64, _ out: inout Ready
+  ) {
     if let sync, sync.height >= height, now < sync.requestedAt + context.params.electionTimeoutMs { return }
-    sync = (height, hash, now)
+    sync = (height, hash, proof, now)
     let others = context.others.filter { !peers.contains($0) }
     out.syncs.append(
       .tblocks(shard: context.shard, from: head.height + 1, to: height, peers: peers.filter { $0 != context.me } + others))
   }
 
-  /// Commits the accepted decision at the next height: the block goes to the ledger.
-  mutating func commitAccepted(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+  /// Commits the accepted decision at the next height, proven by `proof`: the block goes to the ledger.
+  mutating func commitAccepted(proof: CommitCertificate?, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
     guard let accepted = hard.accepted, accepted.height == nextHeight,
       let commit = try? Commit(serializedBytes: accepted.commit),
       let block = held[accepted.blockHash] ?? commit.proposal.flatMap({ heldBlock(from: $0) })
@@ -38,7 +51,7 @@ extension TChainReplica {
     let majorityRejections = rejections(of: commit.certificate, header: block.header, hash: block.hash)
     self.commit(
       tblock, header: block.header, hash: block.hash, accepted: decision, rejectedByMajority: majorityRejections,
-      entries: block.entries, env: &env, &out)
+      entries: block.entries, proof: proof, env: &env, &out)
   }
 
   func heldBlock(from proposal: Proposal) -> HeldBlock? {
@@ -65,7 +78,7 @@ extension TChainReplica {
   /// Hands a committed block to the ledger and moves the head.
   mutating func commit(
     _ block: TBlock, header: TBlockHeader, hash: Data, accepted: [Bool], rejectedByMajority: [Bool],
-    entries: [CheckedEntry], env: inout TChainEnvironment, _ out: inout Ready
+    entries: [CheckedEntry], proof: CommitCertificate?, env: inout TChainEnvironment, _ out: inout Ready
   ) {
     out.applies.append(
       ApplyRequest(
@@ -77,12 +90,19 @@ extension TChainReplica {
     }
     head = ChainHead(committing: header, hash: hash)
     lastCommitAt = max(lastCommitAt, viewEnteredAt)
+    headProof = nil
+    if let proof {
+      keepProof(proof, height: header.height, hash: hash)
+      persist(&out)
+    }
     hard.prune(committed: head.height)
+    acks = acks.filter { $0.key.height > head.height }
     held = [:]
     validating = nil
     guards.removeAll { $0.height <= head.height }
     if let current = round, current.height <= head.height { round = nil }
-    statements.prune(upTo: head.height)
+    // Statements of recent heights stay: a late conflicting one still proves equivocation.
+    statements.prune(upTo: head.height > 8 ? head.height - 8 : 0)
     seenVotes = seenVotes.filter { $0.key.height > head.height }
     consecutiveViewChanges = 0
     if let sync, sync.height <= head.height { self.sync = nil }
@@ -105,13 +125,13 @@ extension TChainReplica {
   }
 
   /// Blocks fetched by a sync: each must extend the head and carry a valid certificate of its epoch's
-  /// members; a block is applied once its successor in the batch links to it or it is the trusted tip.
+  /// members, and the batch must reach the proven tip through the hash chain; then they are applied.
   mutating func synced(_ blocks: [TBlock], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
     guard let target = sync else { return }
-    var checked: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool], rejected: [Bool])] = []
-    var previous = head.hash
-    var height = head.height
-    for block in blocks {
+    var checked = syncedSoFar
+    var previous = checked.last?.hash ?? head.hash
+    var height = checked.last?.header.height ?? head.height
+    for block in blocks where block.header != checked.last?.block.header {
       guard let header = try? TBlockHeader(serializedBytes: block.header), header.chainID == context.params.chainID,
         header.shard == context.shard, header.height == height + 1, header.previousHash == previous,
         header.height <= target.height, Int(header.entryCount) == block.entries.count,
@@ -133,17 +153,36 @@ extension TChainReplica {
       previous = hash
       height += 1
     }
-    var usable = checked.count
-    if let last = checked.last, !(last.header.height == target.height && last.hash == target.hash) { usable -= 1 }
-    for item in checked.prefix(max(usable, 0)) {
+    // Only blocks that reach the proven tip are proven (by the hash chain from it): keep a partial batch
+    // and ask for the rest; the tip's decision must be the one its commit proof acknowledged.
+    guard let last = checked.last, last.header.height == target.height, last.hash == target.hash else {
+      syncedSoFar = checked
+      if let last = checked.last, last.header.height < target.height {
+        out.syncs.append(
+          .tblocks(shard: context.shard, from: last.header.height + 1, to: target.height, peers: context.others))
+      }
+      return
+    }
+    syncedSoFar = []
+    if let proof = target.proof,
+      case .success(let proven) = CommitProofCheck.verify(
+        proof, chainID: context.params.chainID, shard: context.shard, epoch: last.header.epoch,
+        height: target.height, blockHash: target.hash,
+        members: context.proof.members(context.shard, last.header.epoch) ?? context.members,
+        publicKey: context.publicKey, scheme: context.proof.scheme),
+      proven.decision != Bitmap.encode(last.decision)
+    {
+      return ignore(&out, "the synced tip carries another decision than the one committed")
+    }
+    for item in checked {
       let entries = item.block.entries.map {
         EntryPrecheck.check($0, shard: context.shard, params: context.params, proof: context.proof)
       }
       commit(
         item.block, header: item.header, hash: item.hash, accepted: item.decision, rejectedByMajority: item.rejected,
-        entries: entries, env: &env, &out)
+        entries: entries, proof: item.header.height == target.height ? target.proof : nil, env: &env, &out)
     }
-    if head.height >= target.height { sync = nil }
+    sync = nil
   }
 
   /// A Status: a heartbeat from the leader and a report of what the sender committed (§3.4, §3.6).
@@ -152,7 +191,16 @@ extension TChainReplica {
   ) {
     guard status.shard == context.shard, status.epoch == context.epoch, context.memberSet.contains(sender) else { return }
     if status.view == view && sender == context.leader(of: view) { resetElectionDeadline(now) }
-    learnCommitted(height: status.committedHeight, hash: status.committedHash, from: [sender], now: now, env: &env, &out)
+    guard status.committedHeight > head.height || (status.committedHeight == head.height && headProof == nil),
+      status.commitProof != nil,
+      case .success = CommitProofCheck.verify(
+        status.commitProof, chainID: context.params.chainID, shard: context.shard, epoch: context.epoch,
+        height: status.committedHeight, blockHash: status.committedHash, members: context.members,
+        publicKey: context.publicKey, scheme: context.proof.scheme)
+    else { return }
+    learnCommitted(
+      height: status.committedHeight, hash: status.committedHash, proof: status.commitProof, from: [sender], now: now,
+      env: &env, &out)
   }
 
   /// Re-handles the buffered messages.
@@ -171,7 +219,7 @@ extension TChainReplica {
     case .proposal(let proposal): receiveProposal(proposal, from: sender, now: now, env: &env, &out)
     case .vote(let vote): receiveVote(vote, now: now, env: &env, &out)
     case .commit(let commit): receiveCommit(commit, from: sender, now: now, env: &env, &out)
-    case .commitAck(let ack): receiveAck(ack, from: sender, now: now, env: &env, &out)
+    case .commitAck(let ack): receiveAck(ack, now: now, env: &env, &out)
     case .viewChange(let change): receiveViewChange(change, from: sender, now: now, env: &env, &out)
     case .newView(let newView): receiveNewView(newView, from: sender, now: now, env: &env, &out)
     case .status(let status): receiveStatus(status, from: sender, now: now, env: &env, &out)

@@ -87,8 +87,7 @@ extension TChainReplica {
         view: commit.view, height: commit.height, blockHash: blockHash, entryCount: decision.count)
     }
     round!.commit = commit
-    round!.acks.insert(context.me)
-    maybeCommitAsLeader(now: now, env: &env, &out)
+    acknowledge(view: commit.view, height: commit.height, blockHash: blockHash, decision: commit.decision, now: now, env: &env, &out)
   }
 
   /// Records a Commit's endorsement as its leader's statement; false when the signature is bad.
@@ -125,7 +124,11 @@ extension TChainReplica {
       return ignore(&out, "a commit without a valid endorsement by the leader of view \(commit.view)")
     }
     let leader = context.leader(of: commit.view)
-    guard sender == leader else { return }  // an echo: recorded above
+    guard sender == leader else {
+      // An echo: its endorsement is recorded above; its header (without entries) too.
+      if let header = commit.proposal, header.entries.isEmpty { _ = checkSignedProposal(header, now: now, env: &env, &out) }
+      return
+    }
     if commit.view < view || commit.height <= head.height { return }
     if commit.view > view || (view > 0 && viewStarts[view] == nil) { return buffer(.commit(commit), from: sender) }
     resetElectionDeadline(now)
@@ -136,7 +139,11 @@ extension TChainReplica {
     guard !statements.isConflicted(slot) else { return ignore(&out, "a commit in an equivocated slot") }
     guard mayParticipate(at: commit.height) else { return ignore(&out, "the epoch is closed") }
     if let accepted = hard.accepted, accepted.view == commit.view, accepted.height == commit.height {
-      if accepted.blockHash == commit.blockHash { sendAck(for: commit, to: leader, &out) }
+      if accepted.blockHash == commit.blockHash {
+        acknowledge(
+          view: commit.view, height: commit.height, blockHash: commit.blockHash, decision: commit.decision, now: now,
+          env: &env, &out)
+      }
       return
     }
     if guards.contains(where: { $0.view == commit.view && $0.height == commit.height }) { return }
@@ -183,10 +190,18 @@ extension TChainReplica {
     guard Bitmap.encode(tally.decision) == commit.decision else {
       return ignore(&out, "commit decision differs from the certificate's")
     }
-    // Equivocation guard: echo the endorsement, then wait Δ for a conflicting one.
+    if context.mutations.skipEquivocationGuard {
+      guards.append(
+        PendingAcceptance(
+          commit: commit, view: commit.view, height: commit.height, blockHash: commit.blockHash,
+          decision: tally.decision, leader: sender, until: now))
+      return checkGuards(now: now, env: &env, &out)
+    }
+    // Equivocation guard: echo the endorsement (and the signed header, without entries), then wait Δ for a
+    // conflicting one.
     var echo = commit
     echo.certificate = nil
-    echo.proposal = nil
+    echo.proposal = Proposal(header: block.proposal.header, signature: block.proposal.signature)
     out.send(.commit(echo), to: context.others.filter { $0 != sender })
     guards.append(
       PendingAcceptance(
@@ -200,7 +215,11 @@ extension TChainReplica {
     var waiting: [PendingAcceptance] = []
     for pending in guards {
       guard pending.view == view, pending.height == nextHeight, mayParticipate(at: pending.height) else { continue }
-      if statements.isConflicted(StatementLog.Slot(view: pending.view, height: pending.height)) { continue }
+      if statements.isConflicted(StatementLog.Slot(view: pending.view, height: pending.height))
+        && !context.mutations.skipEquivocationGuard
+      {
+        continue
+      }
       guard now >= pending.until else {
         waiting.append(pending)
         out.wake(at: pending.until)
@@ -211,46 +230,58 @@ extension TChainReplica {
       hard.accepted = TChainHardState.DecisionSlot(
         view: pending.view, height: pending.height, blockHash: pending.blockHash, commit: try! stored.serializedData())
       persist(&out)
-      sendAck(for: pending.commit, to: pending.leader, &out)
+      acknowledge(
+        view: pending.view, height: pending.height, blockHash: pending.blockHash, decision: pending.commit.decision,
+        now: now, env: &env, &out)
     }
     guards = waiting
   }
 
-  func sendAck(for commit: Commit, to leader: Address, _ out: inout Ready) {
-    out.send(
-      .commitAck(
-        CommitAck(
-          shard: context.shard, epoch: context.epoch, view: commit.view, height: commit.height,
-          blockHash: commit.blockHash)), to: [leader])
-  }
-
-  /// An ack of the decision this validator issued.
-  mutating func receiveAck(
-    _ ack: CommitAck, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  /// Acknowledges an accepted (and persisted) decision to every member, with a signed ack; a majority of
+  /// acks proves the block committed (§3.4).
+  mutating func acknowledge(
+    view: UInt64, height: UInt64, blockHash: Data, decision: Data, now: UInt64, env: inout TChainEnvironment,
+    _ out: inout Ready
   ) {
-    guard var current = round, let commit = current.commit, ack.shard == context.shard, ack.epoch == context.epoch,
-      ack.view == commit.view, ack.height == commit.height, ack.blockHash == commit.blockHash,
-      context.memberSet.contains(sender)
-    else { return }
-    current.acks.insert(sender)
-    round = current
-    maybeCommitAsLeader(now: now, env: &env, &out)
+    let body = CommitProofCheck.ackBody(
+      chainID: context.params.chainID, shard: context.shard, epoch: context.epoch, view: view, height: height,
+      blockHash: blockHash, decision: decision, voter: context.me)
+    let bytes = try! body.serializedData()
+    let ack = Vote(body: bytes, signature: context.signer.wireSignature(domain: .ack, message: bytes))
+    let message = CommitAck(
+      shard: context.shard, epoch: context.epoch, view: view, height: height, blockHash: blockHash, ack: ack)
+    broadcast(.commitAck(message), now: now, &out)
+    receiveAck(message, now: now, env: &env, &out)
   }
 
-  /// Commits the issued decision once a majority acked it, then announces it (§3.4).
-  mutating func maybeCommitAsLeader(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
-    guard let current = round, current.commit != nil, current.acks.count >= context.majority,
-      current.height == nextHeight, let accepted = hard.accepted, accepted.height == current.height,
-      accepted.blockHash == current.blockHash
+  /// A member's signed ack: counted by every member; once a majority acked one decision, it is proven
+  /// committed (§3.4).
+  mutating func receiveAck(_ message: CommitAck, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard let ack = message.ack,
+      case .success(let (voter, body)) = CommitProofCheck.checkAck(
+        ack, chainID: context.params.chainID, shard: context.shard, epoch: context.epoch, members: context.memberSet,
+        publicKey: context.publicKey, scheme: context.proof.scheme),
+      body.height > head.height
     else { return }
-    round = nil
-    commitAccepted(now: now, env: &env, &out)
-    broadcast(.status(statusMessage(env: env)), now: now, &out)
+    let slot = AckSlot(view: body.view, height: body.height, blockHash: body.blockHash, decision: body.valid)
+    acks[slot, default: [:]][voter] = ack
+    if var current = round, current.view == body.view, current.height == body.height {
+      current.acks.insert(voter)
+      round = current
+    }
+    guard let signers = acks[slot], signers.count >= context.majority else { return }
+    let proof = CommitCertificate(votes: signers.sorted { $0.key < $1.key }.map(\.value))
+    let wasLeader = round?.height == body.height && round?.commit != nil
+    learnCommitted(height: body.height, hash: body.blockHash, proof: proof, from: [], now: now, env: &env, &out)
+    if wasLeader && head.height >= body.height {
+      round = nil
+      broadcast(.status(statusMessage(env: env)), now: now, &out)
+    }
   }
 
   func statusMessage(env: TChainEnvironment) -> Status {
     Status(
       shard: context.shard, epoch: context.epoch, view: view, committedHeight: head.height, committedHash: head.hash,
-      rblockHeight: env.rblockHeight)
+      rblockHeight: env.rblockHeight, commitProof: headProof)
   }
 }

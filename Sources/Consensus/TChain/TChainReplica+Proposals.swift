@@ -90,11 +90,8 @@ extension TChainReplica {
     if header.view > view || (view > 0 && viewStarts[view] == nil) { return buffer(.proposal(proposal), from: sender) }
     if header.height <= head.height { return }
     resetElectionDeadline(now)
-    if header.height > nextHeight {
-      // The leader proposes h only once h − 1 is committed.
-      learnCommitted(height: header.height - 1, hash: header.previousHash, from: [sender], now: now, env: &env, &out)
-      return buffer(.proposal(proposal), from: sender)
-    }
+    // A proposal above the next height: the proof of the missing commits comes with the leader's Status.
+    if header.height > nextHeight { return buffer(.proposal(proposal), from: sender) }
     let slot = StatementLog.Slot(view: header.view, height: header.height)
     guard !statements.isConflicted(slot) else { return ignore(&out, "a proposal in an equivocated slot") }
     guard mayParticipate(at: header.height) else { return ignore(&out, "the epoch is closed") }

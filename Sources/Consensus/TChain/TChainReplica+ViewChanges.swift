@@ -24,7 +24,9 @@ extension TChainReplica {
     viewStarts = viewStarts.filter { $0.key >= newView }
     out.notifications.append(.viewChanged(shard: context.shard, epoch: context.epoch, view: newView))
     let change = makeViewChange(view: newView)
-    if let checked = checkViewChange(change) { viewChanges[newView, default: [:]][context.me] = checked }
+    if let checked = checkViewChange(change, final: env.final.height) {
+      viewChanges[newView, default: [:]][context.me] = checked
+    }
     broadcast(.viewChange(change), now: now, &out)
     maybeActivate(now: now, env: &env, &out)
     replayBuffered(now: now, env: &env, &out)
@@ -51,19 +53,29 @@ extension TChainReplica {
       body.acceptedHash = accepted.blockHash
       message.accepted = commit
     }
+    message.committedProof = headProof
     message.body = try! body.serializedData()
     message.signature = context.signer.wireSignature(domain: .viewChange, message: message.body)
     return message
   }
 
-  /// Checks a view change: its signature by a member and, if it reports an accepted decision, that the
-  /// decision is a validly certified block with its leader's endorsement.
-  func checkViewChange(_ change: ViewChange) -> CheckedViewChange? {
+  /// Checks a view change: its signature by a member; its committed height proven (by a commit proof, or
+  /// not above the epoch's anchor or the final height `final`); and, if it reports an accepted decision,
+  /// that the decision is a validly certified block with its leader's endorsement.
+  func checkViewChange(_ change: ViewChange, final: UInt64) -> CheckedViewChange? {
     guard let body = try? ViewChangeBody(serializedBytes: change.body), body.chainID == context.params.chainID,
       body.shard == context.shard, body.epoch == context.epoch, body.view > 0,
       let sender = Address(bytes: body.sender), context.memberSet.contains(sender), let key = context.publicKey(sender),
       context.proof.scheme.isValid(change.signature, by: key, domain: .viewChange, message: change.body)
     else { return nil }
+    if body.committedHeight > max(context.anchor.height, final) {
+      guard
+        case .success = CommitProofCheck.verify(
+          change.committedProof, chainID: context.params.chainID, shard: context.shard, epoch: context.epoch,
+          height: body.committedHeight, blockHash: body.committedHash, members: context.members,
+          publicKey: context.publicKey, scheme: context.proof.scheme)
+      else { return nil }
+    }
     guard body.acceptedHeight > 0 else {
       return CheckedViewChange(sender: sender, body: body, message: change, accepted: nil)
     }
@@ -110,12 +122,14 @@ extension TChainReplica {
   mutating func receiveViewChange(
     _ change: ViewChange, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
   ) {
-    guard let checked = checkViewChange(change) else { return ignore(&out, "an invalid view change from \(sender)") }
+    guard let checked = checkViewChange(change, final: env.final.height) else {
+      return ignore(&out, "an invalid view change from \(sender)")
+    }
     let target = checked.body.view
-    if checked.body.committedHeight > head.height {
+    if checked.body.committedHeight > max(head.height, env.final.height), let proof = change.committedProof {
       learnCommitted(
-        height: checked.body.committedHeight, hash: checked.body.committedHash, from: [checked.sender], now: now,
-        env: &env, &out)
+        height: checked.body.committedHeight, hash: checked.body.committedHash, proof: proof, from: [checked.sender],
+        now: now, env: &env, &out)
     }
     guard target >= view else { return }
     if viewChanges[target]?[checked.sender] == nil { viewChanges[target, default: [:]][checked.sender] = checked }
@@ -139,10 +153,26 @@ extension TChainReplica {
     let top = changes.filter { $0.body.committedHeight == committedHeight }.sorted { $0.sender < $1.sender }
     let adopted = changes.compactMap(\.accepted).filter { $0.height == committedHeight + 1 }.max { a, b in
       a.view != b.view ? a.view < b.view : b.blockHash.lexicographicallyPrecedes(a.blockHash)
-    }
+    }.flatMap { context.mutations.skipAdoption ? nil : $0 }
     return ViewStart(
       view: view, committedHeight: committedHeight, committedHash: top.first?.body.committedHash ?? Bytes.zeroHash,
-      committedBy: top.map(\.sender), adopted: adopted)
+      committedProof: top.lazy.compactMap(\.message.committedProof).first, committedBy: top.map(\.sender),
+      adopted: adopted)
+  }
+
+  /// Catches up to what a view start says is committed: up to the final height (proven by an RBlock) or
+  /// to the highest committed height of its view changes (proven by its commit proof).
+  mutating func catchUp(to start: ViewStart, extra peers: [Address], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    guard start.committedHeight > head.height else { return }
+    if start.committedHeight <= env.final.height {
+      learnCommitted(height: env.final.height, hash: env.final.hash, proof: nil, from: start.committedBy + peers, now: now, env: &env, &out)
+    } else if start.committedHeight <= context.anchor.height {
+      learnCommitted(height: context.anchor.height, hash: context.anchor.hash, proof: nil, from: start.committedBy + peers, now: now, env: &env, &out)
+    } else if let proof = start.committedProof {
+      learnCommitted(
+        height: start.committedHeight, hash: start.committedHash, proof: proof, from: start.committedBy + peers, now: now,
+        env: &env, &out)
+    }
   }
 
   /// As leader of the current view: once a majority sent view changes, catch up to the highest committed
@@ -154,10 +184,7 @@ extension TChainReplica {
     let start = viewStart(view: view, changes: Array(changes.values))
     if start.committedHeight > head.height || !isApplied {
       activationPending = true
-      if start.committedHeight > head.height {
-        learnCommitted(
-          height: start.committedHeight, hash: start.committedHash, from: start.committedBy, now: now, env: &env, &out)
-      }
+      catchUp(to: start, extra: [], now: now, env: &env, &out)
       return
     }
     activationPending = false
@@ -191,7 +218,7 @@ extension TChainReplica {
     else { return }
     var changes: [Address: CheckedViewChange] = [:]
     for change in newView.viewChanges {
-      guard let checked = checkViewChange(change), checked.body.view == newView.view else {
+      guard let checked = checkViewChange(change, final: env.final.height), checked.body.view == newView.view else {
         return ignore(&out, "a NewView with an invalid view change")
       }
       changes[checked.sender] = checked
@@ -201,9 +228,7 @@ extension TChainReplica {
     if newView.view > view { moveToView(newView.view, now: now, env: &env, &out) }
     viewStarts[newView.view] = start
     resetElectionDeadline(now)
-    learnCommitted(
-      height: start.committedHeight, hash: start.committedHash, from: start.committedBy + [sender], now: now, env: &env,
-      &out)
+    catchUp(to: start, extra: [sender], now: now, env: &env, &out)
     replayBuffered(now: now, env: &env, &out)
   }
 
@@ -247,7 +272,9 @@ extension TChainReplica {
     }
     if let sync, now >= sync.requestedAt + params.electionTimeoutMs {
       self.sync = nil
-      requestSync(to: sync.height, hash: sync.hash, from: context.others.shuffledDeterministically(seed: now), now: now, &out)
+      requestSync(
+        to: sync.height, hash: sync.hash, proof: sync.proof, from: context.others.shuffledDeterministically(seed: now),
+        now: now, &out)
     }
     maybePropose(now: now, env: &env, &out)
   }
@@ -284,8 +311,21 @@ extension TChainReplica {
     }
   }
 
-  /// After a restart: resume the round this validator led, re-sending exactly what it sent before.
+  /// After a restart: commit what a persisted proof says committed, re-send the ack of the accepted
+  /// decision, and resume the round this validator led, re-sending exactly what it sent before.
   mutating func resume(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    if let slot = hard.proofs.first(where: { $0.height == nextHeight }),
+      let proof = try? CommitCertificate(serializedBytes: slot.proof)
+    {
+      learnCommitted(height: slot.height, hash: slot.blockHash, proof: proof, from: context.others, now: now, env: &env, &out)
+    }
+    if let accepted = hard.accepted, accepted.height == nextHeight, accepted.view == view,
+      let commit = try? Commit(serializedBytes: accepted.commit)
+    {
+      acknowledge(
+        view: accepted.view, height: accepted.height, blockHash: accepted.blockHash, decision: commit.decision, now: now,
+        env: &env, &out)
+    }
     guard view == 0, isLeader else { return }
     if let issued = hard.issued.first(where: { $0.view == view && $0.height == nextHeight }),
       let commit = try? Commit(serializedBytes: issued.commit), let proposal = commit.proposal,
@@ -296,7 +336,6 @@ extension TChainReplica {
       var resent = commit
       resent.proposal = nil
       round!.commit = resent
-      round!.acks = [context.me]
       _ = recordEndorsement(resent, now: now, env: &env, &out)
       broadcast(.commit(resent), now: now, &out)
     } else if let proposed = hard.proposed.first(where: { $0.view == view && $0.height == nextHeight }),

@@ -17,6 +17,8 @@ struct TChainEnvironment: Sendable {
   /// The highest RBlock a block of this shard needs that this validator has not committed (the validator
   /// then syncs the RChain).
   var rblocksNeeded: UInt64 = 0
+  /// The highest block of this shard covered by a committed RBlock (final), and its hash.
+  var final: (height: UInt64, hash: Data) = (0, Bytes.zeroHash)
 }
 
 /// The TChain of one shard in one epoch, as seen by one member (docs/protocol.md §3): a deterministic
@@ -49,8 +51,12 @@ struct TChainReplica: Sendable {
   var lastSentToShard: UInt64 = 0
   /// Messages that arrived too early (a later view or height, or before the parent was applied).
   var buffered: [(body: ConsensusMessage.Body, from: Address)] = []
-  /// The block sync in progress: up to which trusted height and hash.
-  var sync: (height: UInt64, hash: Data, requestedAt: UInt64)?
+  /// The block sync in progress: up to which proven height and hash (with its commit proof, nil when final).
+  var sync: (height: UInt64, hash: Data, proof: CommitCertificate?, requestedAt: UInt64)? {
+    didSet { if sync?.height != oldValue?.height || sync?.hash != oldValue?.hash { syncedSoFar = [] } }
+  }
+  /// Synced blocks checked so far, waiting for the rest of the chain up to the proven tip.
+  var syncedSoFar: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool], rejected: [Bool])] = []
   var nextValidationID: UInt64 = 1
   /// When this replica first saw its epoch closing.
   var closingSince: UInt64?
@@ -60,6 +66,17 @@ struct TChainReplica: Sendable {
   var announced: NewView?
   /// Vote bodies seen per (voter, view, height), to prove vote equivocation.
   var seenVotes: [VoteKey: Vote] = [:]
+  /// Signed acks received, by the decision they acknowledge.
+  var acks: [AckSlot: [Address: Vote]] = [:]
+  /// The proof that the committed head committed (nil at the epoch's start or when final by an RBlock).
+  var headProof: CommitCertificate?
+
+  struct AckSlot: Hashable, Sendable {
+    let view: UInt64
+    let height: UInt64
+    let blockHash: Data
+    let decision: Data
+  }
 
   struct VoteKey: Hashable, Sendable {
     let voter: Address
@@ -85,6 +102,9 @@ struct TChainReplica: Sendable {
   /// Rebuilds what the hard state implies after a restart: held proposals and statements, and, as
   /// leader, the round of an issued decision or proposal.
   private mutating func restoreVolatileState() {
+    if let slot = hard.proofs.first(where: { $0.height == head.height && $0.blockHash == head.hash }) {
+      headProof = try? CommitCertificate(serializedBytes: slot.proof)
+    }
     for slot in hard.votes {
       if let proposal = try? Proposal(serializedBytes: slot.proposal) { holdUnchecked(proposal) }
     }
@@ -198,6 +218,8 @@ struct ViewStart: Sendable {
   let view: UInt64
   let committedHeight: UInt64
   let committedHash: Data
+  /// The proof of that commit, if it is above the anchor.
+  let committedProof: CommitCertificate?
   /// The highest committed height's reporters (to sync from).
   let committedBy: [Address]
   /// The decision to re-issue at `committedHeight + 1`, if any.

@@ -17,8 +17,8 @@ extension Validator {
       tchain!.persist(&out)
       if old.head.height < coverage.toHeight {
         tchain!.learnCommitted(
-          height: coverage.toHeight, hash: coverage.tblockHash, from: previousMembers.filter { $0 != me }, now: now,
-          env: &env, &out)
+          height: coverage.toHeight, hash: coverage.tblockHash, proof: nil, from: previousMembers.filter { $0 != me },
+          now: now, env: &env, &out)
       }
     } else {
       // Hand the pending entries of the old shard over to its new members.
@@ -75,7 +75,8 @@ extension Validator {
     let coverage = chain.coverage[Int(shard)]
     if coverage.toHeight > head.height {
       tchain!.learnCommitted(
-        height: coverage.toHeight, hash: coverage.tblockHash, from: tchain!.context.others, now: now, env: &env, &out)
+        height: coverage.toHeight, hash: coverage.tblockHash, proof: nil, from: tchain!.context.others, now: now,
+        env: &env, &out)
     }
   }
 }

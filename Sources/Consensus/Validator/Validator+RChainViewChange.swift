@@ -91,6 +91,14 @@ extension Validator {
       env.equivocators.formUnion(offenders)
       tchain?.replayBuffered(now: now, env: &env, &out)
     }
+    // What the RBlock covers of this validator's shard is final: catch up to it if behind.
+    let covered = chain.coverage[Int(shard)]
+    env.final = (covered.toHeight, covered.tblockHash)
+    if let tchain, covered.toHeight > tchain.head.height {
+      self.tchain!.learnCommitted(
+        height: covered.toHeight, hash: covered.tblockHash, proof: nil, from: tchain.context.others, now: now,
+        env: &env, &out)
+    }
     sendReport(now: now, toViews: 3, &out)
   }
 }

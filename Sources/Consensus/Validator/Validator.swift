@@ -13,12 +13,18 @@ public struct ValidatorConfiguration: Sendable {
   public let scheme: any SignatureScheme
   /// Emit `Notification.ignored` for every message or result ignored, with the reason.
   public let diagnostics: Bool
+  /// Deliberate protocol breakage, for mutation tests only.
+  public let mutations: ProtocolMutations
 
-  public init(genesis: Genesis, signer: any MessageSigner, scheme: any SignatureScheme, diagnostics: Bool = false) {
+  public init(
+    genesis: Genesis, signer: any MessageSigner, scheme: any SignatureScheme, diagnostics: Bool = false,
+    mutations: ProtocolMutations = .none
+  ) {
     self.genesis = genesis
     self.signer = signer
     self.scheme = scheme
     self.diagnostics = diagnostics
+    self.mutations = mutations
   }
 }
 
@@ -140,6 +146,7 @@ public struct Validator: Sendable {
     shard = chain.currentAssignment.shard(of: me) ?? 0
     env.rblockHeight = chain.height
     env.equivocators = chain.flaggedForNext
+    env.final = (chain.coverage[Int(shard)].toHeight, chain.coverage[Int(shard)].tblockHash)
     rchain.reports = ReportBook(base: chain.height)
     let coverage = chain.coverage[Int(shard)]
     if restart.ledgerHead.shard == shard {
@@ -193,7 +200,8 @@ public struct Validator: Sendable {
     TChainContext(
       params: params, shard: shard, epoch: chain.nextEpoch, members: chain.currentAssignment.members(of: shard),
       signer: configuration.signer, proof: chain.proofContext(scheme: configuration.scheme),
-      diagnostics: configuration.diagnostics)
+      diagnostics: configuration.diagnostics, mutations: configuration.mutations,
+      anchor: (chain.epochStart[Int(shard)].toHeight, chain.epochStart[Int(shard)].tblockHash))
   }
 
   /// Takes one input at time `now` and returns what the driver must do.

@@ -57,7 +57,24 @@ struct Adversary {
         current.votes[voter] = vote
         if !current.committed, current.votes.count >= Quorum.majority(current.memberCount) {
           current.committed = true
-          extra.append(OutboundMessage(to: current.groupB, message: ConsensusMessage(body: .commit(commit(for: current)))))
+          let second = commit(for: current)
+          extra.append(OutboundMessage(to: current.groupB, message: ConsensusMessage(body: .commit(second))))
+          // Its own signed ack of the second decision, to everyone: with the members of the second group it
+          // makes a majority unless they refuse the decision (the equivocation guard).
+          let body = CommitProofCheck.ackBody(
+            chainID: chainID, shard: second.shard, epoch: second.epoch, view: second.view, height: second.height,
+            blockHash: second.blockHash, decision: second.decision, voter: me)
+          let bytes = try! body.serializedData()
+          let ack = Vote(
+            body: bytes, signature: Signature(publicKey: signer.publicKey, signature: signer.sign(domain: .ack, message: bytes)))
+          extra.append(
+            OutboundMessage(
+              to: current.groupA + current.groupB,
+              message: ConsensusMessage(
+                body: .commitAck(
+                  CommitAck(
+                    shard: second.shard, epoch: second.epoch, view: second.view, height: second.height,
+                    blockHash: second.blockHash, ack: ack)))))
         }
         variant = current
         return false

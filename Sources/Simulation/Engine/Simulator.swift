@@ -97,7 +97,8 @@ public final class Simulator {
     for node in nodes {
       node.validator = Validator(
         configuration: ValidatorConfiguration(
-          genesis: genesis, signer: node.signer, scheme: scheme, diagnostics: trace != nil),
+          genesis: genesis, signer: node.signer, scheme: scheme, diagnostics: trace != nil,
+          mutations: scenario.mutations),
         restart: RestartState(records: [:], ledgerHead: node.ledger.head), now: 0)
       schedule(.tick(node: node.index, incarnation: 0), at: 0)
       if node.adversary != nil { schedule(.adversary(node: node.index), at: 250) }
@@ -191,7 +192,8 @@ public final class Simulator {
       node.ledger.current == requirement.shard ? node.ledger.appliedBlocks(from: requirement.above) : []
     node.validator = Validator(
       configuration: ValidatorConfiguration(
-        genesis: genesis, signer: node.signer, scheme: scheme, diagnostics: trace != nil),
+        genesis: genesis, signer: node.signer, scheme: scheme, diagnostics: trace != nil,
+        mutations: scenario.mutations),
       restart: RestartState(records: node.disk, ledgerHead: node.ledger.head, recentBlocks: recent), now: now)
     trace?("\(now) n\(index) restarted at shard \(node.ledger.current) height \(node.ledger.currentLedger.height)")
     let ready = node.validator!.resume(now: now)
@@ -210,7 +212,13 @@ public final class Simulator {
       node.disk[record.key] = record.value
     }
     for message in ready.messages {
+      let before = node.adversary?.variantsSent ?? 0
       let outgoing = node.adversary != nil ? node.adversary!.outgoing(message) : [message]
+      if let trace, (node.adversary?.variantsSent ?? 0) > before {
+        let header = node.adversary?.variant?.header
+        trace(
+          "\(now) n\(index) equivocates: a second proposal for view \(header?.view ?? 0) height \(header?.height ?? 0) to \(outgoing.last?.to.count ?? 0) of \(message.to.count) members")
+      }
       for outbound in outgoing { send(from: index, outbound) }
     }
     for request in ready.validations {

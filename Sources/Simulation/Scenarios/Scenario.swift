@@ -1,3 +1,5 @@
+import Consensus
+
 /// The load of a simulated run: accounts in every shard, transfers between them at a steady rate (the
 /// recipient is random, so most transfers cross shards when there are several), some to closed accounts
 /// (whose shard refuses the credit, so the transfer is aborted and refunded).
@@ -46,6 +48,8 @@ public struct Scenario: Sendable, Hashable {
   public var checkReputation = false
   /// Real Ed25519 signatures instead of the simulated scheme.
   public var realSignatures = false
+  /// Deliberate protocol breakage of every validator (mutation tests of the checks).
+  public var mutations = ProtocolMutations.none
   /// Every message goes through its protobuf encoding and back.
   public var roundTripEncoding: Bool {
     get { network.roundTripEncoding }

@@ -119,11 +119,18 @@ extension CommitAck {
 
   public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__CommitAck.self, sehc__v1__commit_ack__init)
-    c.pointee.shard = self.shard
-    c.pointee.epoch = self.epoch
-    c.pointee.view = self.view
-    c.pointee.height = self.height
-    if !self.blockHash.isEmpty { arena.setBytes(self.blockHash, into: c.pointer(to: \.block_hash)!) }
+    do {
+      c.pointee.shard = self.shard
+      c.pointee.epoch = self.epoch
+      c.pointee.view = self.view
+      c.pointee.height = self.height
+      if !self.blockHash.isEmpty { arena.setBytes(self.blockHash, into: c.pointer(to: \.block_hash)!) }
+      if let value = self.ack {
+        c.pointee.ack = try arena.child(value, field: "ack", as: Sehc__V1__Vote.self)
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
     return UnsafeMutableRawPointer(c)
   }
 
@@ -132,11 +139,16 @@ extension CommitAck {
   ) throws {
     self.init()
     let c = message.assumingMemoryBound(to: Sehc__V1__CommitAck.self)
-    self.shard = c.pointee.shard
-    self.epoch = c.pointee.epoch
-    self.view = c.pointee.view
-    self.height = c.pointee.height
-    self.blockHash = decoder.bytes(&c.pointee.block_hash)
+    do {
+      self.shard = c.pointee.shard
+      self.epoch = c.pointee.epoch
+      self.view = c.pointee.view
+      self.height = c.pointee.height
+      self.blockHash = decoder.bytes(&c.pointee.block_hash)
+      self.ack = try decoder.message(Vote.self, c.pointee.ack, field: "ack")
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
   }
 }
 
@@ -227,6 +239,10 @@ extension ViewChange {
       if let value = self.accepted {
         c.pointee.accepted = try arena.child(value, field: "accepted", as: Sehc__V1__Commit.self)
       }
+      if let value = self.committedProof {
+        c.pointee.committed_proof = try arena.child(
+          value, field: "committed_proof", as: Sehc__V1__CommitCertificate.self)
+      }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -244,6 +260,8 @@ extension ViewChange {
       self.votedProposal = try decoder.message(
         Proposal.self, c.pointee.voted_proposal, field: "voted_proposal")
       self.accepted = try decoder.message(Commit.self, c.pointee.accepted, field: "accepted")
+      self.committedProof = try decoder.message(
+        CommitCertificate.self, c.pointee.committed_proof, field: "committed_proof")
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -307,14 +325,22 @@ extension Status {
 
   public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
     let c = arena.message(Sehc__V1__Status.self, sehc__v1__status__init)
-    c.pointee.shard = self.shard
-    c.pointee.epoch = self.epoch
-    c.pointee.view = self.view
-    c.pointee.committed_height = self.committedHeight
-    if !self.committedHash.isEmpty {
-      arena.setBytes(self.committedHash, into: c.pointer(to: \.committed_hash)!)
+    do {
+      c.pointee.shard = self.shard
+      c.pointee.epoch = self.epoch
+      c.pointee.view = self.view
+      c.pointee.committed_height = self.committedHeight
+      if !self.committedHash.isEmpty {
+        arena.setBytes(self.committedHash, into: c.pointer(to: \.committed_hash)!)
+      }
+      c.pointee.rblock_height = self.rblockHeight
+      if let value = self.commitProof {
+        c.pointee.commit_proof = try arena.child(
+          value, field: "commit_proof", as: Sehc__V1__CommitCertificate.self)
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
     }
-    c.pointee.rblock_height = self.rblockHeight
     return UnsafeMutableRawPointer(c)
   }
 
@@ -323,12 +349,18 @@ extension Status {
   ) throws {
     self.init()
     let c = message.assumingMemoryBound(to: Sehc__V1__Status.self)
-    self.shard = c.pointee.shard
-    self.epoch = c.pointee.epoch
-    self.view = c.pointee.view
-    self.committedHeight = c.pointee.committed_height
-    self.committedHash = decoder.bytes(&c.pointee.committed_hash)
-    self.rblockHeight = c.pointee.rblock_height
+    do {
+      self.shard = c.pointee.shard
+      self.epoch = c.pointee.epoch
+      self.view = c.pointee.view
+      self.committedHeight = c.pointee.committed_height
+      self.committedHash = decoder.bytes(&c.pointee.committed_hash)
+      self.rblockHeight = c.pointee.rblock_height
+      self.commitProof = try decoder.message(
+        CommitCertificate.self, c.pointee.commit_proof, field: "commit_proof")
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
   }
 }
 

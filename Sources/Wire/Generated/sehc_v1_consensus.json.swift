@@ -170,6 +170,10 @@ extension CommitAck {
       writer.key("blockHash")
       writer.bytes(self.blockHash)
     }
+    if let value = self.ack {
+      writer.key("ack")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -199,6 +203,10 @@ extension CommitAck {
           try decoder.markSeen(&seen, 5, field: "block_hash")
           if case .null = value { continue }
           self.blockHash = try decoder.bytes(value, field: "block_hash")
+        case "ack":
+          try decoder.markSeen(&seen, 6, field: "ack")
+          if case .null = value { continue }
+          self.ack = try decoder.message(value, Vote.self, field: "ack")
         default:
           throw decoder.unknownField(key)
         }
@@ -354,6 +362,10 @@ extension ViewChange {
       writer.key("accepted")
       writer.message(value)
     }
+    if let value = self.committedProof {
+      writer.key("committedProof")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -379,6 +391,10 @@ extension ViewChange {
           try decoder.markSeen(&seen, 4, field: "accepted")
           if case .null = value { continue }
           self.accepted = try decoder.message(value, Commit.self, field: "accepted")
+        case "committedProof", "committed_proof":
+          try decoder.markSeen(&seen, 5, field: "committed_proof")
+          if case .null = value { continue }
+          self.committedProof = try decoder.message(value, CommitCertificate.self, field: "committed_proof")
         default:
           throw decoder.unknownField(key)
         }
@@ -474,6 +490,10 @@ extension Status {
       writer.key("rblockHeight")
       writer.quotedNumber(self.rblockHeight)
     }
+    if let value = self.commitProof {
+      writer.key("commitProof")
+      writer.message(value)
+    }
     writer.endObject()
   }
 
@@ -507,6 +527,10 @@ extension Status {
           try decoder.markSeen(&seen, 6, field: "rblock_height")
           if case .null = value { continue }
           self.rblockHeight = try decoder.integer(value, UInt64.self, field: "rblock_height")
+        case "commitProof", "commit_proof":
+          try decoder.markSeen(&seen, 7, field: "commit_proof")
+          if case .null = value { continue }
+          self.commitProof = try decoder.message(value, CommitCertificate.self, field: "commit_proof")
         default:
           throw decoder.unknownField(key)
         }

@@ -99,7 +99,8 @@ public struct Commit: WireMessage {
   }
 }
 
-/// A member's acknowledgement that it persisted a Commit as its accepted decision.
+/// A member's acknowledgement that it persisted a Commit as its accepted decision, sent to every member
+/// of the shard. Acks of more than half of the members prove the block committed (docs/protocol.md §3.4).
 public struct CommitAck: WireMessage {
   public static let protoMessageName = "sehc.v1.CommitAck"
 
@@ -118,6 +119,10 @@ public struct CommitAck: WireMessage {
   /// The block hash.
   public var blockHash: Data = Data()
 
+  /// The signed acknowledgement: a VoteBody{chain_id, shard, epoch, view: the Commit's view, height,
+  /// block_hash, valid: the decision, voter: the member} signed over "sehc/v1/ack" || body.
+  public var ack: Vote? = nil
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -127,13 +132,15 @@ public struct CommitAck: WireMessage {
     epoch: UInt64 = 0,
     view: UInt64 = 0,
     height: UInt64 = 0,
-    blockHash: Data = Data()
+    blockHash: Data = Data(),
+    ack: Vote? = nil
   ) {
     self.shard = shard
     self.epoch = epoch
     self.view = view
     self.height = height
     self.blockHash = blockHash
+    self.ack = ack
   }
 }
 
@@ -234,6 +241,11 @@ public struct ViewChange: WireMessage {
   /// The accepted decision named by accepted_hash (with its block in `proposal`), if any.
   public var accepted: Commit? = nil
 
+  /// The proof that the block at committed_height committed: signed acks (CommitAck.ack) of more than half
+  /// of the shard's members. Empty when committed_height is the epoch's first height (the RBlock that
+  /// ended the previous epoch covers it).
+  public var committedProof: CommitCertificate? = nil
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -242,12 +254,14 @@ public struct ViewChange: WireMessage {
     body: Data = Data(),
     signature: Signature? = nil,
     votedProposal: Proposal? = nil,
-    accepted: Commit? = nil
+    accepted: Commit? = nil,
+    committedProof: CommitCertificate? = nil
   ) {
     self.body = body
     self.signature = signature
     self.votedProposal = votedProposal
     self.accepted = accepted
+    self.committedProof = committedProof
   }
 }
 
@@ -309,6 +323,10 @@ public struct Status: WireMessage {
   /// The sender's highest committed RBlock height.
   public var rblockHeight: UInt64 = 0
 
+  /// The proof that the block at committed_height committed (see ViewChange.committed_proof); a Status
+  /// without one is only a heartbeat.
+  public var commitProof: CommitCertificate? = nil
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -319,7 +337,8 @@ public struct Status: WireMessage {
     view: UInt64 = 0,
     committedHeight: UInt64 = 0,
     committedHash: Data = Data(),
-    rblockHeight: UInt64 = 0
+    rblockHeight: UInt64 = 0,
+    commitProof: CommitCertificate? = nil
   ) {
     self.shard = shard
     self.epoch = epoch
@@ -327,6 +346,7 @@ public struct Status: WireMessage {
     self.committedHeight = committedHeight
     self.committedHash = committedHash
     self.rblockHeight = rblockHeight
+    self.commitProof = commitProof
   }
 }
 

@@ -978,7 +978,7 @@ const ProtobufCMessageDescriptor sehc__v1__commit__descriptor =
   (ProtobufCMessageInit) sehc__v1__commit__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__commit_ack__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sehc__v1__commit_ack__field_descriptors[6] =
 {
   {
     "shard",
@@ -1040,8 +1040,21 @@ static const ProtobufCFieldDescriptor sehc__v1__commit_ack__field_descriptors[5]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ack",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__CommitAck, ack),
+    &sehc__v1__vote__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__commit_ack__field_indices_by_name[] = {
+  5,   /* field[5] = ack */
   4,   /* field[4] = block_hash */
   1,   /* field[1] = epoch */
   3,   /* field[3] = height */
@@ -1051,7 +1064,7 @@ static const unsigned sehc__v1__commit_ack__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__commit_ack__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sehc__v1__commit_ack__descriptor =
 {
@@ -1061,7 +1074,7 @@ const ProtobufCMessageDescriptor sehc__v1__commit_ack__descriptor =
   "Sehc__V1__CommitAck",
   "sehc.v1",
   sizeof(Sehc__V1__CommitAck),
-  5,
+  6,
   sehc__v1__commit_ack__field_descriptors,
   sehc__v1__commit_ack__field_indices_by_name,
   1,  sehc__v1__commit_ack__number_ranges,
@@ -1262,7 +1275,7 @@ const ProtobufCMessageDescriptor sehc__v1__view_change_body__descriptor =
   (ProtobufCMessageInit) sehc__v1__view_change_body__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__view_change__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sehc__v1__view_change__field_descriptors[5] =
 {
   {
     "body",
@@ -1312,17 +1325,30 @@ static const ProtobufCFieldDescriptor sehc__v1__view_change__field_descriptors[4
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "committed_proof",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ViewChange, committed_proof),
+    &sehc__v1__commit_certificate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__view_change__field_indices_by_name[] = {
   3,   /* field[3] = accepted */
   0,   /* field[0] = body */
+  4,   /* field[4] = committed_proof */
   1,   /* field[1] = signature */
   2,   /* field[2] = voted_proposal */
 };
 static const ProtobufCIntRange sehc__v1__view_change__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sehc__v1__view_change__descriptor =
 {
@@ -1332,7 +1358,7 @@ const ProtobufCMessageDescriptor sehc__v1__view_change__descriptor =
   "Sehc__V1__ViewChange",
   "sehc.v1",
   sizeof(Sehc__V1__ViewChange),
-  4,
+  5,
   sehc__v1__view_change__field_descriptors,
   sehc__v1__view_change__field_indices_by_name,
   1,  sehc__v1__view_change__number_ranges,
@@ -1416,7 +1442,7 @@ const ProtobufCMessageDescriptor sehc__v1__new_view__descriptor =
   (ProtobufCMessageInit) sehc__v1__new_view__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__status__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sehc__v1__status__field_descriptors[7] =
 {
   {
     "shard",
@@ -1490,8 +1516,21 @@ static const ProtobufCFieldDescriptor sehc__v1__status__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "commit_proof",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__Status, commit_proof),
+    &sehc__v1__commit_certificate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__status__field_indices_by_name[] = {
+  6,   /* field[6] = commit_proof */
   4,   /* field[4] = committed_hash */
   3,   /* field[3] = committed_height */
   1,   /* field[1] = epoch */
@@ -1502,7 +1541,7 @@ static const unsigned sehc__v1__status__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor sehc__v1__status__descriptor =
 {
@@ -1512,7 +1551,7 @@ const ProtobufCMessageDescriptor sehc__v1__status__descriptor =
   "Sehc__V1__Status",
   "sehc.v1",
   sizeof(Sehc__V1__Status),
-  6,
+  7,
   sehc__v1__status__field_descriptors,
   sehc__v1__status__field_indices_by_name,
   1,  sehc__v1__status__number_ranges,

@@ -1318,6 +1318,7 @@ enum WireSamples {
     message.view = 23089744183611
     message.height = 30786325578148
     message.blockHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    message.ack = typical_Vote()
     return message
   }
 
@@ -1328,6 +1329,7 @@ enum WireSamples {
     message.view = UInt64.max
     message.height = UInt64.max
     message.blockHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
+    message.ack = edge_Vote()
     return message
   }
 
@@ -1373,6 +1375,7 @@ enum WireSamples {
     message.signature = typical_Signature()
     message.votedProposal = typical_Proposal()
     message.accepted = typical_Commit()
+    message.committedProof = typical_CommitCertificate()
     return message
   }
 
@@ -1382,6 +1385,7 @@ enum WireSamples {
     message.signature = edge_Signature()
     message.votedProposal = edge_Proposal()
     message.accepted = edge_Commit()
+    message.committedProof = edge_CommitCertificate()
     return message
   }
 
@@ -1411,6 +1415,7 @@ enum WireSamples {
     message.committedHeight = 30786325578148
     message.committedHash = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
     message.rblockHeight = 46179488367222
+    message.commitProof = typical_CommitCertificate()
     return message
   }
 
@@ -1422,6 +1427,7 @@ enum WireSamples {
     message.committedHeight = UInt64.max
     message.committedHash = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 36 &+ 0) })
     message.rblockHeight = UInt64.max
+    message.commitProof = edge_CommitCertificate()
     return message
   }
 

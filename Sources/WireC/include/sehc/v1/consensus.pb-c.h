@@ -126,7 +126,8 @@ struct  Sehc__V1__Commit
 
 
 /*
- * A member's acknowledgement that it persisted a Commit as its accepted decision.
+ * A member's acknowledgement that it persisted a Commit as its accepted decision, sent to every member
+ * of the shard. Acks of more than half of the members prove the block committed (docs/protocol.md §3.4).
  */
 struct  Sehc__V1__CommitAck
 {
@@ -151,10 +152,15 @@ struct  Sehc__V1__CommitAck
    * The block hash.
    */
   ProtobufCBinaryData block_hash;
+  /*
+   * The signed acknowledgement: a VoteBody{chain_id, shard, epoch, view: the Commit's view, height,
+   * block_hash, valid: the decision, voter: the member} signed over "sehc/v1/ack" || body.
+   */
+  Sehc__V1__Vote *ack;
 };
 #define SEHC__V1__COMMIT_ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__commit_ack__descriptor) \
-    , 0, 0, 0, 0, {0,NULL} }
+    , 0, 0, 0, 0, {0,NULL}, NULL }
 
 
 /*
@@ -246,10 +252,16 @@ struct  Sehc__V1__ViewChange
    * The accepted decision named by accepted_hash (with its block in `proposal`), if any.
    */
   Sehc__V1__Commit *accepted;
+  /*
+   * The proof that the block at committed_height committed: signed acks (CommitAck.ack) of more than half
+   * of the shard's members. Empty when committed_height is the epoch's first height (the RBlock that
+   * ended the previous epoch covers it).
+   */
+  Sehc__V1__CommitCertificate *committed_proof;
 };
 #define SEHC__V1__VIEW_CHANGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__view_change__descriptor) \
-    , {0,NULL}, NULL, NULL, NULL }
+    , {0,NULL}, NULL, NULL, NULL, NULL }
 
 
 /*
@@ -314,10 +326,15 @@ struct  Sehc__V1__Status
    * The sender's highest committed RBlock height.
    */
   uint64_t rblock_height;
+  /*
+   * The proof that the block at committed_height committed (see ViewChange.committed_proof); a Status
+   * without one is only a heartbeat.
+   */
+  Sehc__V1__CommitCertificate *commit_proof;
 };
 #define SEHC__V1__STATUS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__status__descriptor) \
-    , 0, 0, 0, 0, {0,NULL}, 0 }
+    , 0, 0, 0, 0, {0,NULL}, 0, NULL }
 
 
 /*

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 00ac4934715a7239fe811d0a7c98c8f8b2d83a479d60a2952056ea890902450b (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: f235d3990c9b8fde744f3971681a167b0998ce5e73c5eb109d34b8d569667b86 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all

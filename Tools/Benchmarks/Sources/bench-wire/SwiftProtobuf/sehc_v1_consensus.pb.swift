@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 00ac4934715a7239fe811d0a7c98c8f8b2d83a479d60a2952056ea890902450b (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: f235d3990c9b8fde744f3971681a167b0998ce5e73c5eb109d34b8d569667b86 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -131,7 +131,8 @@ nonisolated struct Sehc_V1_Commit: Sendable {
   fileprivate var _endorsement: Sehc_V1_Vote? = nil
 }
 
-/// A member's acknowledgement that it persisted a Commit as its accepted decision.
+/// A member's acknowledgement that it persisted a Commit as its accepted decision, sent to every member
+/// of the shard. Acks of more than half of the members prove the block committed (docs/protocol.md §3.4).
 nonisolated struct Sehc_V1_CommitAck: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -152,9 +153,22 @@ nonisolated struct Sehc_V1_CommitAck: Sendable {
   /// The block hash.
   var blockHash: Data = Data()
 
+  /// The signed acknowledgement: a VoteBody{chain_id, shard, epoch, view: the Commit's view, height,
+  /// block_hash, valid: the decision, voter: the member} signed over "sehc/v1/ack" || body.
+  var ack: Sehc_V1_Vote {
+    get {_ack ?? Sehc_V1_Vote()}
+    set {_ack = newValue}
+  }
+  /// Returns true if `ack` has been explicitly set.
+  var hasAck: Bool {self._ack != nil}
+  /// Clears the value of `ack`. Subsequent reads from it will return its default value.
+  mutating func clearAck() {self._ack = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
+
+  fileprivate var _ack: Sehc_V1_Vote? = nil
 }
 
 /// What a member signs when it gives up on a view: it moves to `view` and tells the new leader what it
@@ -252,6 +266,18 @@ nonisolated struct Sehc_V1_ViewChange: @unchecked Sendable {
   /// Clears the value of `accepted`. Subsequent reads from it will return its default value.
   mutating func clearAccepted() {_uniqueStorage()._accepted = nil}
 
+  /// The proof that the block at committed_height committed: signed acks (CommitAck.ack) of more than half
+  /// of the shard's members. Empty when committed_height is the epoch's first height (the RBlock that
+  /// ended the previous epoch covers it).
+  var committedProof: Sehc_V1_CommitCertificate {
+    get {_storage._committedProof ?? Sehc_V1_CommitCertificate()}
+    set {_uniqueStorage()._committedProof = newValue}
+  }
+  /// Returns true if `committedProof` has been explicitly set.
+  var hasCommittedProof: Bool {_storage._committedProof != nil}
+  /// Clears the value of `committedProof`. Subsequent reads from it will return its default value.
+  mutating func clearCommittedProof() {_uniqueStorage()._committedProof = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -309,9 +335,22 @@ nonisolated struct Sehc_V1_Status: Sendable {
   /// The sender's highest committed RBlock height.
   var rblockHeight: UInt64 = 0
 
+  /// The proof that the block at committed_height committed (see ViewChange.committed_proof); a Status
+  /// without one is only a heartbeat.
+  var commitProof: Sehc_V1_CommitCertificate {
+    get {_commitProof ?? Sehc_V1_CommitCertificate()}
+    set {_commitProof = newValue}
+  }
+  /// Returns true if `commitProof` has been explicitly set.
+  var hasCommitProof: Bool {self._commitProof != nil}
+  /// Clears the value of `commitProof`. Subsequent reads from it will return its default value.
+  mutating func clearCommitProof() {self._commitProof = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
+
+  fileprivate var _commitProof: Sehc_V1_CommitCertificate? = nil
 }
 
 /// The RChain proposer's proposal of the next RBlock in a view. In a view above 0 it may re-propose,
@@ -922,7 +961,7 @@ nonisolated extension Sehc_V1_Commit: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Sehc_V1_CommitAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".CommitAck"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}height\0\u{3}block_hash\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{1}height\0\u{3}block_hash\0\u{1}ack\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -935,12 +974,17 @@ nonisolated extension Sehc_V1_CommitAck: SwiftProtobuf.Message, SwiftProtobuf._M
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.view) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.height) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.blockHash) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._ack) }()
       default: break
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.shard != 0 {
       try visitor.visitSingularUInt32Field(value: self.shard, fieldNumber: 1)
     }
@@ -956,6 +1000,9 @@ nonisolated extension Sehc_V1_CommitAck: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.blockHash.isEmpty {
       try visitor.visitSingularBytesField(value: self.blockHash, fieldNumber: 5)
     }
+    try { if let v = self._ack {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -965,6 +1012,7 @@ nonisolated extension Sehc_V1_CommitAck: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.view != rhs.view {return false}
     if lhs.height != rhs.height {return false}
     if lhs.blockHash != rhs.blockHash {return false}
+    if lhs._ack != rhs._ack {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1062,13 +1110,14 @@ nonisolated extension Sehc_V1_ViewChangeBody: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Sehc_V1_ViewChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ViewChange"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}body\0\u{1}signature\0\u{3}voted_proposal\0\u{1}accepted\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}body\0\u{1}signature\0\u{3}voted_proposal\0\u{1}accepted\0\u{3}committed_proof\0")
 
   fileprivate class _StorageClass {
     var _body: Data = Data()
     var _signature: Sehc_V1_Signature? = nil
     var _votedProposal: Sehc_V1_Proposal? = nil
     var _accepted: Sehc_V1_Commit? = nil
+    var _committedProof: Sehc_V1_CommitCertificate? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1083,6 +1132,7 @@ nonisolated extension Sehc_V1_ViewChange: SwiftProtobuf.Message, SwiftProtobuf._
       _signature = source._signature
       _votedProposal = source._votedProposal
       _accepted = source._accepted
+      _committedProof = source._committedProof
     }
   }
 
@@ -1105,6 +1155,7 @@ nonisolated extension Sehc_V1_ViewChange: SwiftProtobuf.Message, SwiftProtobuf._
         case 2: try { try decoder.decodeSingularMessageField(value: &_storage._signature) }()
         case 3: try { try decoder.decodeSingularMessageField(value: &_storage._votedProposal) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._accepted) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._committedProof) }()
         default: break
         }
       }
@@ -1129,6 +1180,9 @@ nonisolated extension Sehc_V1_ViewChange: SwiftProtobuf.Message, SwiftProtobuf._
       try { if let v = _storage._accepted {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
       } }()
+      try { if let v = _storage._committedProof {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1142,6 +1196,7 @@ nonisolated extension Sehc_V1_ViewChange: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._signature != rhs_storage._signature {return false}
         if _storage._votedProposal != rhs_storage._votedProposal {return false}
         if _storage._accepted != rhs_storage._accepted {return false}
+        if _storage._committedProof != rhs_storage._committedProof {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1198,7 +1253,7 @@ nonisolated extension Sehc_V1_NewView: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Sehc_V1_Status: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Status"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{3}committed_height\0\u{3}committed_hash\0\u{3}rblock_height\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}shard\0\u{1}epoch\0\u{1}view\0\u{3}committed_height\0\u{3}committed_hash\0\u{3}rblock_height\0\u{3}commit_proof\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1212,12 +1267,17 @@ nonisolated extension Sehc_V1_Status: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.committedHeight) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.committedHash) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.rblockHeight) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._commitProof) }()
       default: break
       }
     }
   }
 
   func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.shard != 0 {
       try visitor.visitSingularUInt32Field(value: self.shard, fieldNumber: 1)
     }
@@ -1236,6 +1296,9 @@ nonisolated extension Sehc_V1_Status: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if self.rblockHeight != 0 {
       try visitor.visitSingularUInt64Field(value: self.rblockHeight, fieldNumber: 6)
     }
+    try { if let v = self._commitProof {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1246,6 +1309,7 @@ nonisolated extension Sehc_V1_Status: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.committedHeight != rhs.committedHeight {return false}
     if lhs.committedHash != rhs.committedHash {return false}
     if lhs.rblockHeight != rhs.rblockHeight {return false}
+    if lhs._commitProof != rhs._commitProof {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
