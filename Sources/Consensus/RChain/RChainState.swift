@@ -35,6 +35,10 @@ struct RChainRound: Sendable {
   var prepared = false
   var commits: [Address: Data] = [:]
   var committed = false
+  /// The proposal this round sent (re-sent to validators that do not answer).
+  var proposal: RBlockProposal?
+  var preparedMessage: RBlockPrepared?
+  var lastResentAt: UInt64 = 0
 }
 
 /// A checked RChain view change.

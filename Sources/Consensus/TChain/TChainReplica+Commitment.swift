@@ -128,7 +128,11 @@ extension TChainReplica {
   /// members, and the batch must reach the proven tip through the hash chain; then they are applied.
   mutating func synced(_ blocks: [TBlock], now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
     guard let target = sync else { return }
-    var checked = syncedSoFar
+    // Blocks kept from an earlier batch still count if they extend the head (it may have moved since).
+    var checked = Array(syncedSoFar.drop { $0.header.height <= head.height })
+    if let first = checked.first, first.header.previousHash != head.hash || first.header.height != head.height + 1 {
+      checked = []
+    }
     var previous = checked.last?.hash ?? head.hash
     var height = checked.last?.header.height ?? head.height
     for block in blocks where block.header != checked.last?.block.header {

@@ -19,7 +19,29 @@ extension Validator {
       receiveRBlockProposal(pending.proposal, from: pending.from, now: now, &out)
     }
     rchainMaybePropose(now: now, &out)
+    resendRChainRound(now: now, &out)
     if let requested = rblockSyncRequestedAt, now >= requested + params.electionTimeoutMs { rblockSyncRequestedAt = nil }
+  }
+
+  /// As proposer, re-sends the proposal (before the prepare certificate) or the certificate (after it) to
+  /// the validators that have not answered, every 2Δ: messages get lost.
+  mutating func resendRChainRound(now: UInt64, _ out: inout Ready) {
+    guard var round = rchain.round, !round.committed else { return }
+    let period = 2 * params.voteWindowMs
+    guard now >= round.lastResentAt + period else { return out.wake(at: round.lastResentAt + period) }
+    if round.lastResentAt == 0 {
+      round.lastResentAt = now
+      rchain.round = round
+      return out.wake(at: now + period)
+    }
+    round.lastResentAt = now
+    rchain.round = round
+    out.wake(at: now + period)
+    if let prepared = round.preparedMessage {
+      out.send(.rblockPrepared(prepared), to: validators.addresses.filter { $0 != me && round.commits[$0] == nil })
+    } else if let proposal = round.proposal {
+      out.send(.rblockProposal(proposal), to: validators.addresses.filter { $0 != me && round.prepares[$0] == nil })
+    }
   }
 
   /// As proposer of the current view: propose (view 0, once the interval passed) or, with view changes
@@ -65,6 +87,7 @@ extension Validator {
     if let header = try? RBlockHeader(serializedBytes: headerBytes), header.view == view {
       rchain.firstProposals[view] = (headerBytes, proposal.signature!)
     }
+    rchain.round?.proposal = proposal
     out.send(.rblockProposal(proposal), to: validators.addresses.filter { $0 != me })
     maybeFormPrepared(now: now, &out)
   }
@@ -214,11 +237,11 @@ extension Validator {
     rchain.hard.committedViews.append(round.view)
     persistRChain(&out)
     round.commits[me] = configuration.signer.sign(domain: .rblock, message: round.hash)
+    let prepared = RBlockPrepared(
+      height: chain.nextHeight, view: round.view, header: round.headerBytes, certificate: certificate)
+    round.preparedMessage = prepared
     rchain.round = round
-    out.send(
-      .rblockPrepared(
-        RBlockPrepared(height: chain.nextHeight, view: round.view, header: round.headerBytes, certificate: certificate)),
-      to: validators.addresses.filter { $0 != me })
+    out.send(.rblockPrepared(prepared), to: validators.addresses.filter { $0 != me })
     maybeFormCommit(now: now, &out)
   }
 
@@ -239,6 +262,19 @@ extension Validator {
 
   /// A prepare certificate in the current view: lock on it and commit-sign (§4.3).
   mutating func receiveRBlockPrepared(_ prepared: RBlockPrepared, from sender: Address, now: UInt64, _ out: inout Ready) {
+    if prepared.height == chain.nextHeight, rchain.hard.committedViews.contains(prepared.view),
+      let lock = rchain.hard.lock, lock.view == prepared.view, lock.header == prepared.header
+    {
+      // A re-sent certificate: the commit signature may have been lost.
+      let hash = SHA256.hash(prepared.header).data
+      out.send(
+        .rblockVote(
+          RBlockVote(
+            height: chain.nextHeight, view: prepared.view, blockHash: hash, signer: me.rawRepresentation,
+            signature: configuration.signer.sign(domain: .rblock, message: hash), prepare: false)),
+        to: [chain.proposer(view: prepared.view)])
+      return
+    }
     guard prepared.height == chain.nextHeight, prepared.view == rchain.hard.view,
       !rchain.hard.committedViews.contains(prepared.view),
       let header = try? RBlockHeader(serializedBytes: prepared.header), header.height == chain.nextHeight,

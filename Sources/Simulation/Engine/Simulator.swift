@@ -393,6 +393,8 @@ public final class Simulator {
   }
 
   var honestMajorityHeld = true
+  /// The validator each transaction was last submitted to.
+  var lastSubmittedTo: [Data: Int] = [:]
 }
 
 extension Simulator {

@@ -24,10 +24,15 @@ extension Simulator {
     schedule(.resubmit(txID: id), at: now + scenario.workload.resubmitAfterMs)
   }
 
+  /// Submits to a random running validator, another one than the last time for this transaction.
   func submit(_ transaction: SignedTransaction) {
-    let running = nodes.filter(\.up)
+    let id = SHA256.hash(transaction.body).data
+    var running = nodes.filter(\.up)
+    if running.count > 1, let last = lastSubmittedTo[id] { running.removeAll { $0.index == last } }
     guard !running.isEmpty else { return }
     let node = running[Int(load.below(UInt64(running.count)))]
+    lastSubmittedTo[id] = node.index
+    trace?("\(now) submit tx \(SHA256.hash(transaction.body).data.hexShort) to n\(node.index)")
     if let adversary = node.adversary, !adversary.admits(transaction) { return }
     step(node.index, .submit([transaction]))
   }
