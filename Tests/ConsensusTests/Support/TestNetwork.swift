@@ -61,12 +61,14 @@ struct ShardKit {
   let net: TestNetwork
   let members: [Address]
   let epoch: UInt64
+  let shard: UInt32
   let genesisRoot = Data(repeating: 0xAA, count: 32)
 
-  init(net: TestNetwork, members: [Address]? = nil, epoch: UInt64 = 0) {
+  init(net: TestNetwork, members: [Address]? = nil, epoch: UInt64 = 0, shard: UInt32 = 0) {
     self.net = net
     self.members = members ?? net.addresses
     self.epoch = epoch
+    self.shard = shard
   }
 
   var m: Int { members.count }
@@ -94,7 +96,7 @@ struct ShardKit {
     entries: [Data], timestamp: UInt64 = 10, signer: Address? = nil, proposer: Address? = nil
   ) -> Proposal {
     let header = TBlockHeader(
-      chainID: net.params.chainID, shard: 0, epoch: epoch, view: view, height: height, previousHash: previousHash,
+      chainID: net.params.chainID, shard: shard, epoch: epoch, view: view, height: height, previousHash: previousHash,
       entriesRoot: MerkleTree.root(leaves: entries).data, entryCount: UInt32(entries.count), timestampMs: timestamp,
       proposer: (proposer ?? leader(of: view)).rawRepresentation, parentStateRoot: stateRoot ?? genesisRoot,
       rblockHeight: 0)
@@ -111,7 +113,7 @@ struct ShardKit {
   func vote(_ index: Int, on proposal: Proposal, bits: [Bool], view: UInt64? = nil, domain: SigningDomain = .vote) -> Vote {
     let h = header(proposal)
     let body = VoteBody(
-      chainID: net.params.chainID, shard: 0, epoch: epoch, view: view ?? h.view, height: h.height,
+      chainID: net.params.chainID, shard: shard, epoch: epoch, view: view ?? h.view, height: h.height,
       blockHash: hash(proposal), valid: Bitmap.encode(bits), voter: members[index].rawRepresentation)
     let bytes = try! body.serializedData()
     return Vote(body: bytes, signature: net.signer(members[index]).wireSignature(domain: domain, message: bytes))
@@ -131,14 +133,14 @@ struct ShardKit {
     let bits = Bitmap.encode(decision ?? counts.map { 2 * $0 > m })
     let leader = leader(of: commitView)
     let endorsementBody = VoteBody(
-      chainID: net.params.chainID, shard: 0, epoch: epoch, view: commitView, height: h.height, blockHash: hash(proposal),
+      chainID: net.params.chainID, shard: shard, epoch: epoch, view: commitView, height: h.height, blockHash: hash(proposal),
       valid: bits, voter: leader.rawRepresentation)
     let endorsementBytes = try! endorsementBody.serializedData()
     let sorted = votes.sorted {
       try! VoteBody(serializedBytes: $0.body).voter.lexicographicallyPrecedes(try! VoteBody(serializedBytes: $1.body).voter)
     }
     return Commit(
-      shard: 0, height: h.height, blockHash: hash(proposal), decision: bits, certificate: CommitCertificate(votes: sorted),
+      shard: shard, height: h.height, blockHash: hash(proposal), decision: bits, certificate: CommitCertificate(votes: sorted),
       epoch: epoch, view: commitView, proposal: includeProposal ? proposal : nil,
       endorsement: Vote(
         body: endorsementBytes,
@@ -148,11 +150,11 @@ struct ShardKit {
   /// Member `index`'s signed ack of `commit`.
   func ack(_ index: Int, of commit: Commit) -> CommitAck {
     let body = CommitProofCheck.ackBody(
-      chainID: net.params.chainID, shard: 0, epoch: epoch, view: commit.view, height: commit.height,
+      chainID: net.params.chainID, shard: shard, epoch: epoch, view: commit.view, height: commit.height,
       blockHash: commit.blockHash, decision: commit.decision, voter: members[index])
     let bytes = try! body.serializedData()
     return CommitAck(
-      shard: 0, epoch: epoch, view: commit.view, height: commit.height, blockHash: commit.blockHash,
+      shard: shard, epoch: epoch, view: commit.view, height: commit.height, blockHash: commit.blockHash,
       ack: Vote(body: bytes, signature: net.signer(members[index]).wireSignature(domain: .ack, message: bytes)))
   }
 
@@ -171,7 +173,7 @@ struct ShardKit {
     committedProof: CommitCertificate? = nil, accepted: Commit? = nil
   ) -> ViewChange {
     var body = ViewChangeBody(
-      chainID: net.params.chainID, shard: 0, epoch: epoch, view: view, sender: members[index].rawRepresentation,
+      chainID: net.params.chainID, shard: shard, epoch: epoch, view: view, sender: members[index].rawRepresentation,
       committedHeight: committedHeight, committedHash: committedHash)
     if let accepted {
       body.acceptedHeight = accepted.height
