@@ -61,7 +61,8 @@ enum FieldType: String {
 
   var is64Bit: Bool { [.int64, .uint64, .fixed64, .sfixed64, .sint64].contains(self) }
   var isScalarNumber: Bool {
-    [.int64, .uint64, .int32, .fixed64, .fixed32, .uint32, .sfixed32, .sfixed64, .sint32, .sint64].contains(self)
+    [.int64, .uint64, .int32, .fixed64, .fixed32, .uint32, .sfixed32, .sfixed64, .sint32, .sint64].contains(
+      self)
   }
 
   /// The Swift type of a scalar number.

@@ -13,7 +13,9 @@ struct SchemaEmitter {
       w.line()
       w.line("/// The fully qualified names of every service.")
       w.line("public static let services: [String] = [")
-      for file in schema.files { for service in file.services { w.line("  \(swiftLiteral(service.fullName)),") } }
+      for file in schema.files {
+        for service in file.services { w.line("  \(swiftLiteral(service.fullName)),") }
+      }
       w.line("]")
       w.line()
       w.line("/// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),")
