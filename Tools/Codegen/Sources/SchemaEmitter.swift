@@ -18,6 +18,23 @@ struct SchemaEmitter {
       }
       w.line("]")
       w.line()
+      w.line("/// The file that declares each fully qualified symbol (messages, enums, services and their")
+      w.line("/// methods as `package.Service.Method`), for server reflection's file_containing_symbol.")
+      w.line("public static let symbolFiles: [String: String] = [")
+      var symbols: [(String, String)] = []
+      for file in schema.files {
+        for message in file.allMessages { symbols.append((message.fullName, file.name)) }
+        for enumType in file.allEnums { symbols.append((enumType.fullName, file.name)) }
+        for service in file.services {
+          symbols.append((service.fullName, file.name))
+          for method in service.methods { symbols.append((service.fullName + "." + method.name, file.name)) }
+        }
+      }
+      for (symbol, file) in symbols.sorted(by: { $0.0 < $1.0 }) {
+        w.line("  \(swiftLiteral(symbol)): \(swiftLiteral(file)),")
+      }
+      w.line("]")
+      w.line()
       w.line("/// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),")
       w.line("/// by file name, in dependency order.")
       w.line("public static let fileDescriptors: [(name: String, bytes: Data)] = [")
