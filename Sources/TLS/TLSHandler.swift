@@ -558,6 +558,8 @@ public final class TLSHandler: ChannelDuplexHandler {
 @available(*, unavailable)
 extension TLSHandler: Sendable {}
 
+extension TLSHandler: RemovableChannelHandler {}
+
 // MARK: Test hooks (reached with @testable import)
 
 extension TLSHandler {
