@@ -10,6 +10,7 @@ echoed status and metadata); UnimplementedCall is left unimplemented on purpose.
 """
 
 import argparse
+import signal
 import sys
 import threading
 import time
@@ -100,7 +101,14 @@ def _flag(value):
     return str(value).lower() in ("1", "true", "yes")
 
 
+def _unblock_signals():
+    """A parent may start us with SIGTERM blocked (inherited signal mask): let it stop us."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+
+
 def serve(argv=None):
+    _unblock_signals()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")

@@ -138,5 +138,6 @@ public struct TestPKI: Sendable {
 /// A failure of the `openssl` tool while making the test PKI.
 public struct PKIError: Error, CustomStringConvertible {
   public var message: String
+  public init(message: String) { self.message = message }
   public var description: String { message }
 }
