@@ -35,7 +35,13 @@ final class ClientStreamHandler: ChannelDuplexHandler {
   private var state = State.awaitingHeaders
   private var sentHeaders = false
 
-  init(path: String, authority: String, maxRequestSize: Int, maxResponseSize: Int) {
+  private let connectionFailure: ConnectionFailure?
+
+  init(
+    path: String, authority: String, maxRequestSize: Int, maxResponseSize: Int,
+    connectionFailure: ConnectionFailure? = nil
+  ) {
+    self.connectionFailure = connectionFailure
     self.path = path
     self.authority = authority
     self.maxRequestSize = maxRequestSize
@@ -187,7 +193,8 @@ final class ClientStreamHandler: ChannelDuplexHandler {
   }
 
   func channelInactive(context: ChannelHandlerContext) {
-    finish(context: context, status: Status(code: .unavailable, message: "the connection was closed"), metadata: [:])
+    let reason = connectionFailure?.value.map { "the connection was closed: \($0)" } ?? "the connection was closed"
+    finish(context: context, status: Status(code: .unavailable, message: reason), metadata: [:])
     context.fireChannelInactive()
   }
 

@@ -133,9 +133,14 @@ public final class RPCClientTransport: ClientTransport, Sendable {
     let multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>
     let remotePeer: String
     let localPeer: String
+    let failure: ConnectionFailure
 
-    init(id: Int, channel: any Channel, multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>) {
+    init(
+      id: Int, channel: any Channel, multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>,
+      failure: ConnectionFailure
+    ) {
       self.id = id
+      self.failure = failure
       self.channel = channel
       self.multiplexer = multiplexer
       self.remotePeer = remotePeerString(channel.remoteAddress)
@@ -336,19 +341,22 @@ public final class RPCClientTransport: ClientTransport, Sendable {
     let authority = port == 443 ? host : "\(host):\(port)"
     let maxRequestSize = options.maxRequestMessageBytes ?? config.maxRequestMessageBytes
     let maxResponseSize = options.maxResponseMessageBytes ?? config.maxResponseMessageBytes
+    let connectionFailure = connection.failure
     let streamChannel: NIOAsyncChannel<RPCResponsePart<RPCBytes>, ClientOutboundPart>
     do {
       streamChannel = try await connection.multiplexer.openStream { channel in
         channel.eventLoop.makeCompletedFuture {
           let handler = ClientStreamHandler(
-            path: path, authority: authority, maxRequestSize: maxRequestSize, maxResponseSize: maxResponseSize)
+            path: path, authority: authority, maxRequestSize: maxRequestSize, maxResponseSize: maxResponseSize,
+            connectionFailure: connectionFailure)
           try channel.pipeline.syncOperations.addHandler(handler)
           return try NIOAsyncChannel<RPCResponsePart<RPCBytes>, ClientOutboundPart>(
             wrappingChannelSynchronously: channel)
         }
       }
     } catch {
-      throw RPCError(code: .unavailable, message: "cannot open an HTTP/2 stream: \(error)", cause: error)
+      let reason = connectionFailure.value.map { "the connection was closed: \($0)" } ?? "\(error)"
+      throw RPCError(code: .unavailable, message: "cannot open an HTTP/2 stream: \(reason)", cause: error)
     }
 
     let context = ClientContext(
@@ -415,6 +423,7 @@ public final class RPCClientTransport: ClientTransport, Sendable {
     let http2Configuration = http2
     let onPingAck: @Sendable () -> Void = { [self] in _ = self.pingAcks.add(1, ordering: .relaxed) }
 
+    let failure = ConnectionFailure()
     let (channel, multiplexer, handshake) = try await ClientBootstrap(group: group)
       .connectTimeout(TimeAmount(config.connectTimeout))
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -423,7 +432,7 @@ public final class RPCClientTransport: ClientTransport, Sendable {
           let sync = channel.pipeline.syncOperations
           try sync.addHandler(TLSHandler(context: tlsContext, serverHostname: serverHostname))
           let handshake = channel.eventLoop.makePromise(of: Void.self)
-          try sync.addHandler(ALPNHandshakeHandler(promise: handshake))
+          try sync.addHandler(ALPNHandshakeHandler(promise: handshake, failure: failure))
           let multiplexer = try sync.configureAsyncHTTP2Pipeline(mode: .client, configuration: http2Configuration) { stream in
             stream.close()  // push is disabled: the server cannot open streams
           }
@@ -439,7 +448,7 @@ public final class RPCClientTransport: ClientTransport, Sendable {
       channel.close(promise: nil)
       throw error
     }
-    return Connection(id: id, channel: channel, multiplexer: multiplexer)
+    return Connection(id: id, channel: channel, multiplexer: multiplexer, failure: failure)
   }
 }
 
@@ -472,12 +481,26 @@ struct RequestWriter: ClosableRPCWriterProtocol {
   }
 }
 
-/// Waits for the TLS handshake and insists on ALPN `h2`.
+/// Why a connection failed (the TLS error that closed it), for the status of its streams.
+final class ConnectionFailure: Sendable {
+  private let reason = Mutex<String?>(nil)
+  var value: String? { reason.withLock { $0 } }
+  func record(_ error: any Error) {
+    reason.withLock { $0 = $0 ?? (error as? TLSError)?.reason ?? String(describing: error) }
+  }
+}
+
+/// Waits for the TLS handshake and insists on ALPN `h2`; records the error that ends the
+/// connection.
 final class ALPNHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
   typealias InboundIn = ByteBuffer
   private var promise: EventLoopPromise<Void>?
+  private let failure: ConnectionFailure
 
-  init(promise: EventLoopPromise<Void>) { self.promise = promise }
+  init(promise: EventLoopPromise<Void>, failure: ConnectionFailure) {
+    self.promise = promise
+    self.failure = failure
+  }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
     if case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
@@ -498,6 +521,7 @@ final class ALPNHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    failure.record(error)
     promise?.fail(error)
     promise = nil
     context.fireErrorCaught(error)

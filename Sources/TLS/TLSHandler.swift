@@ -49,6 +49,8 @@ public final class TLSHandler: ChannelDuplexHandler {
   private var closePromise: EventLoopPromise<Void>?
   private var closeTimeout: Scheduled<Void>?
   private var receivedCloseNotify = false
+  /// Whether writes deferred during the handshake have been released (after the handshake events).
+  private var deferredWritesReleased = false
   private var verificationFailure: String?
   private var verifiedChain: [[UInt8]] = []
   private var remoteAddress: SocketAddress?
@@ -313,6 +315,7 @@ public final class TLSHandler: ChannelDuplexHandler {
     guard state == .active else { return }
     // Writes deferred during the handshake, then records that came in the same flight as the
     // peer's Finished (a TLS 1.3 client sends Finished and the HTTP/2 preface together, #379).
+    deferredWritesReleased = true
     encryptFlushedWrites(context: context)
     readLoop(context: context)
     context.fireChannelReadComplete()
@@ -513,7 +516,12 @@ public final class TLSHandler: ChannelDuplexHandler {
       context.close(promise: promise)
       return
     }
-    encryptFlushedWrites(context: context)
+    if deferredWritesReleased {
+      encryptFlushedWrites(context: context)
+    }
+    // Writes still deferred from the handshake are dropped when a handler closes the connection
+    // from the handshake events (e.g. HTTP/2 refusing a peer without ALPN): nothing but the
+    // close_notify reaches a peer that was turned away.
     failPendingWrites(TLSError(.writeAfterClose, "connection closed before the write was flushed"))
     state = .closing
     closePromise = promise
