@@ -61,7 +61,9 @@ final class ClientStreamHandler: ChannelDuplexHandler {
       headers.add(name: ":authority", value: authority)
       headers.add(name: "content-type", value: "application/grpc")
       headers.add(name: "te", value: "trailers")
-      if let timeout = metadata.first(where: { $0.key == "grpc-timeout" }), case .string(let value) = timeout.value {
+      if let timeout = metadata.first(where: { $0.key == "grpc-timeout" }),
+        case .string(let value) = timeout.value
+      {
         headers.add(name: "grpc-timeout", value: value)
       }
       headers.add(name: "user-agent", value: "sehc-grpc-swift/1")
@@ -84,10 +86,12 @@ final class ClientStreamHandler: ChannelDuplexHandler {
 
     case .end:
       let empty = context.channel.allocator.buffer(capacity: 0)
-      context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(empty), endStream: true))), promise: promise)
+      context.write(
+        wrapOutboundOut(.data(.init(data: .byteBuffer(empty), endStream: true))), promise: promise)
 
     case .cancel:
-      finish(context: context, status: Status(code: .cancelled, message: "the call was cancelled"), metadata: [:])
+      finish(
+        context: context, status: Status(code: .cancelled, message: "the call was cancelled"), metadata: [:])
       context.close(promise: promise)
     }
   }
@@ -102,7 +106,10 @@ final class ClientStreamHandler: ChannelDuplexHandler {
       guard case .byteBuffer(let buffer) = frame.data else { return }
       receiveData(context: context, buffer, endStream: frame.endStream)
     case .rstStream(let code):
-      finish(context: context, status: Status(code: statusCode(forReset: code), message: "stream reset by the server: \(code)"), metadata: [:])
+      finish(
+        context: context,
+        status: Status(code: statusCode(forReset: code), message: "stream reset by the server: \(code)"),
+        metadata: [:])
     default:
       break
     }
@@ -118,22 +125,26 @@ final class ClientStreamHandler: ChannelDuplexHandler {
         var status = status(fromTrailers: headers)
         if httpStatus != 200, headers.first(name: "grpc-status") == nil {
           status = Status(
-            code: statusCode(forHTTPStatus: httpStatus ?? 0), message: "HTTP status \(httpStatus.map(String.init) ?? "missing")")
+            code: statusCode(forHTTPStatus: httpStatus ?? 0),
+            message: "HTTP status \(httpStatus.map(String.init) ?? "missing")")
         }
         finish(context: context, status: status, metadata: Metadata(received: headers))
         return
       }
-      guard let contentType = headers.first(name: "content-type"), contentType.hasPrefix("application/grpc") else {
+      guard let contentType = headers.first(name: "content-type"), contentType.hasPrefix("application/grpc")
+      else {
         finish(
           context: context,
-          status: Status(code: .unknown, message: "invalid content-type '\(headers.first(name: "content-type") ?? "")'"),
+          status: Status(
+            code: .unknown, message: "invalid content-type '\(headers.first(name: "content-type") ?? "")'"),
           metadata: [:])
         context.close(promise: nil)
         return
       }
       if let encoding = headers.first(name: "grpc-encoding"), encoding != "identity" {
         finish(
-          context: context, status: Status(code: .internalError, message: "unsupported grpc-encoding '\(encoding)'"),
+          context: context,
+          status: Status(code: .internalError, message: "unsupported grpc-encoding '\(encoding)'"),
           metadata: [:])
         context.close(promise: nil)
         return
@@ -151,7 +162,9 @@ final class ClientStreamHandler: ChannelDuplexHandler {
   private func receiveData(context: ChannelHandlerContext, _ buffer: ByteBuffer, endStream: Bool) {
     guard state == .receivingMessages else {
       if state == .awaitingHeaders {
-        finish(context: context, status: Status(code: .internalError, message: "DATA before response headers"), metadata: [:])
+        finish(
+          context: context, status: Status(code: .internalError, message: "DATA before response headers"),
+          metadata: [:])
         context.close(promise: nil)
       }
       return
@@ -166,7 +179,8 @@ final class ClientStreamHandler: ChannelDuplexHandler {
       switch error {
       case .tooLarge(let length, let limit):
         status = Status(
-          code: .resourceExhausted, message: "response message of \(length) bytes is over the limit of \(limit) bytes")
+          code: .resourceExhausted,
+          message: "response message of \(length) bytes is over the limit of \(limit) bytes")
       case .compressedWithoutEncoding:
         status = Status(code: .internalError, message: "compressed message without grpc-encoding")
       case .invalidFlag(let flag):
@@ -177,7 +191,10 @@ final class ClientStreamHandler: ChannelDuplexHandler {
       return
     }
     if endStream {
-      finish(context: context, status: Status(code: .internalError, message: "the server ended the stream without trailers"), metadata: [:])
+      finish(
+        context: context,
+        status: Status(code: .internalError, message: "the server ended the stream without trailers"),
+        metadata: [:])
     }
   }
 
@@ -185,15 +202,20 @@ final class ClientStreamHandler: ChannelDuplexHandler {
     if let closed = error as? NIOHTTP2Errors.StreamClosed {
       finish(
         context: context,
-        status: Status(code: statusCode(forReset: closed.errorCode), message: "stream reset by the server: \(closed.errorCode)"),
+        status: Status(
+          code: statusCode(forReset: closed.errorCode),
+          message: "stream reset by the server: \(closed.errorCode)"),
         metadata: [:])
     } else {
-      finish(context: context, status: Status(code: .unavailable, message: "stream failed: \(error)"), metadata: [:])
+      finish(
+        context: context, status: Status(code: .unavailable, message: "stream failed: \(error)"),
+        metadata: [:])
     }
   }
 
   func channelInactive(context: ChannelHandlerContext) {
-    let reason = connectionFailure?.value.map { "the connection was closed: \($0)" } ?? "the connection was closed"
+    let reason =
+      connectionFailure?.value.map { "the connection was closed: \($0)" } ?? "the connection was closed"
     finish(context: context, status: Status(code: .unavailable, message: reason), metadata: [:])
     context.fireChannelInactive()
   }

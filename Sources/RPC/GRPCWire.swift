@@ -26,7 +26,9 @@ public struct RPCBytes: GRPCContiguousBytes, Sendable, Hashable {
     try buffer.withUnsafeReadableBytes(body)
   }
 
-  public mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+  public mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows
+    -> R
+  {
     try buffer.withUnsafeMutableReadableBytes(body)
   }
 }
@@ -75,7 +77,11 @@ struct MessageDeframer {
     guard buffer.readableBytes >= 5 + Int(length) else { return nil }
     buffer.moveReaderIndex(forwardBy: 5)
     let message = buffer.readSlice(length: Int(length))!
-    if buffer.readableBytes == 0 { buffer.clear() } else if buffer.readerIndex > 1 << 16 { buffer.discardReadBytes() }
+    if buffer.readableBytes == 0 {
+      buffer.clear()
+    } else if buffer.readerIndex > 1 << 16 {
+      buffer.discardReadBytes()
+    }
     return message
   }
 }
@@ -120,7 +126,9 @@ enum PercentEncoding {
       }
     }
     while i < bytes.count {
-      if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let high = hex(bytes[i + 1]), let low = hex(bytes[i + 2]) {
+      if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let high = hex(bytes[i + 1]),
+        let low = hex(bytes[i + 2])
+      {
         out.append(high << 4 | low)
         i += 3
       } else {
@@ -180,7 +188,8 @@ extension Metadata {
       if name.hasPrefix(":") || (skippingTimeout && name == "grpc-timeout") { continue }
       switch value {
       case .string(let text): headers.add(name: name, value: text)
-      case .binary(let bytes): headers.add(name: name.hasSuffix("-bin") ? name : name + "-bin", value: BinaryHeader.encode(bytes))
+      case .binary(let bytes):
+        headers.add(name: name.hasSuffix("-bin") ? name : name + "-bin", value: BinaryHeader.encode(bytes))
       }
     }
   }

@@ -48,7 +48,9 @@ public final class RPCClientTransport: ClientTransport, Sendable {
         self.jitter = jitter
       }
       /// 1 s, ×1.6, at most 120 s, jitter 0.2 (gRPC's defaults).
-      public static var defaults: Backoff { Backoff(initial: .seconds(1), max: .seconds(120), multiplier: 1.6, jitter: 0.2) }
+      public static var defaults: Backoff {
+        Backoff(initial: .seconds(1), max: .seconds(120), multiplier: 1.6, jitter: 0.2)
+      }
     }
 
     /// Keepalive PINGs; nil for none.
@@ -67,6 +69,9 @@ public final class RPCClientTransport: ClientTransport, Sendable {
     public var targetWindowSize: Int = 8 << 20
     /// The largest HTTP/2 frame the server may send us.
     public var maxFrameSize: Int = 1 << 14
+    /// Flushes are delayed by at most this much (or until 64 KiB wait) so that the frames of
+    /// concurrent calls share TLS records and system calls; nil flushes every write at once.
+    public var flushCoalescingDelay: Duration? = .microseconds(100)
     /// Per-method configuration returned to GRPCCore (timeouts, retries...).
     public var serviceConfig: ServiceConfig = ServiceConfig()
 
@@ -210,7 +215,8 @@ public final class RPCClientTransport: ClientTransport, Sendable {
         state.waiters.removeAll()
       case .transientFailure(let reason):
         for (id, waiter) in state.waiters where !waiter.waitForReady {
-          resume.append((waiter, .failure(RPCError(code: .unavailable, message: "cannot connect: \(reason)"))))
+          resume.append(
+            (waiter, .failure(RPCError(code: .unavailable, message: "cannot connect: \(reason)"))))
           state.waiters.removeValue(forKey: id)
         }
       case .shutdown:
@@ -347,7 +353,8 @@ public final class RPCClientTransport: ClientTransport, Sendable {
       streamChannel = try await connection.multiplexer.openStream { channel in
         channel.eventLoop.makeCompletedFuture {
           let handler = ClientStreamHandler(
-            path: path, authority: authority, maxRequestSize: maxRequestSize, maxResponseSize: maxResponseSize,
+            path: path, authority: authority, maxRequestSize: maxRequestSize,
+            maxResponseSize: maxResponseSize,
             connectionFailure: connectionFailure)
           try channel.pipeline.syncOperations.addHandler(handler)
           return try NIOAsyncChannel<RPCResponsePart<RPCBytes>, ClientOutboundPart>(
@@ -375,7 +382,8 @@ public final class RPCClientTransport: ClientTransport, Sendable {
   private func readyConnection(waitForReady: Bool) async throws -> Connection {
     let id = state.withLock { $0.makeID() }
     return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Connection, any Error>) in
+      try await withCheckedThrowingContinuation {
+        (continuation: CheckedContinuation<Connection, any Error>) in
         let immediate: Result<Connection, any Error>? = state.withLock { state in
           if state.shutdownRequested {
             return .failure(RPCError(code: .failedPrecondition, message: "the transport is shutting down"))
@@ -396,7 +404,8 @@ public final class RPCClientTransport: ClientTransport, Sendable {
       }
     } onCancel: {
       let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-      waiter?.continuation.resume(throwing: RPCError(code: .cancelled, message: "cancelled while waiting for a connection"))
+      waiter?.continuation.resume(
+        throwing: RPCError(code: .cancelled, message: "cancelled while waiting for a connection"))
     }
   }
 
@@ -433,7 +442,12 @@ public final class RPCClientTransport: ClientTransport, Sendable {
           try sync.addHandler(TLSHandler(context: tlsContext, serverHostname: serverHostname))
           let handshake = channel.eventLoop.makePromise(of: Void.self)
           try sync.addHandler(ALPNHandshakeHandler(promise: handshake, failure: failure))
-          let multiplexer = try sync.configureAsyncHTTP2Pipeline(mode: .client, configuration: http2Configuration) { stream in
+          if let delay = config.flushCoalescingDelay {
+            try sync.addHandler(FlushCoalescer(maxDelay: TimeAmount(delay), maxBytes: 64 * 1024))
+          }
+          let multiplexer = try sync.configureAsyncHTTP2Pipeline(
+            mode: .client, configuration: http2Configuration
+          ) { stream in
             stream.close()  // push is disabled: the server cannot open streams
           }
           try sync.addHandler(
@@ -511,7 +525,9 @@ final class ALPNHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler
         promise?.fail(
           RPCError(
             code: .unavailable,
-            message: "the server did not negotiate HTTP/2 with ALPN (got \(negotiated.map { "'\($0)'" } ?? "none"))"))
+            message:
+              "the server did not negotiate HTTP/2 with ALPN (got \(negotiated.map { "'\($0)'" } ?? "none"))")
+        )
         promise = nil
         context.close(promise: nil)
         return
@@ -580,7 +596,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     else { return }
     pingCounter += 1
     context.writeAndFlush(
-      wrapOutboundOut(HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(withInteger: pingCounter), ack: false))),
+      wrapOutboundOut(
+        HTTP2Frame(streamID: .rootStream, payload: .ping(HTTP2PingData(withInteger: pingCounter), ack: false))
+      ),
       promise: nil)
     let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
     pingTimeout = context.eventLoop.scheduleTask(in: TimeAmount(keepalive.timeout)) {

@@ -1,9 +1,9 @@
 public import GRPCCore
 public import GRPCNIOTransportHTTP2Posix
 public import NIOCore
-public import NIOPosix
 import NIOHPACK
 import NIOHTTP2
+public import NIOPosix
 import Synchronization
 public import TLS
 

@@ -35,6 +35,8 @@ public final class TLSHandler: ChannelDuplexHandler {
   /// Large writes are encrypted in slices of this size and ciphertext is flushed out of the write
   /// BIO once it holds this much.
   private static let writeSlice = 1 << 20
+  /// Consecutive writes smaller than this are encrypted together (the TLS maximum record size).
+  private static let coalesceLimit = 16 * 1024
 
   private let tlsContext: TLSContext
   private let serverHostname: String?
@@ -111,7 +113,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     switch previous {
     case .handshaking:
       // EOF during the handshake is a handshake failure (swift-nio-ssl #253).
-      context.fireErrorCaught(TLSError(.handshakeFailed, "connection closed by the peer during the handshake"))
+      context.fireErrorCaught(
+        TLSError(.handshakeFailed, "connection closed by the peer during the handshake"))
     case .active where !receivedCloseNotify && tlsContext.configuration.reportUncleanShutdown:
       context.fireErrorCaught(TLSError(.uncleanShutdown, "connection closed without close_notify"))
     case .closing:
@@ -340,7 +343,9 @@ public final class TLSHandler: ChannelDuplexHandler {
     var chain: [[UInt8]] = []
     if let stack = X509_STORE_CTX_get0_chain(store) {
       for i in 0..<OPENSSL_sk_num(stack) {
-        if let certificate = OPENSSL_sk_value(stack, i) { chain.append(OpenSSL.der(OpaquePointer(certificate))) }
+        if let certificate = OPENSSL_sk_value(stack, i) {
+          chain.append(OpenSSL.der(OpaquePointer(certificate)))
+        }
       }
     }
     if let verifier = tlsContext.configuration.peerVerifier {
@@ -368,7 +373,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     if sslError == SSL_ERROR_SYSCALL && reasons.isEmpty {
       return TLSError(.handshakeFailed, "unexpected EOF during the handshake")
     }
-    return TLSError(.handshakeFailed, reasons.isEmpty ? "SSL_do_handshake failed (SSL_get_error \(sslError))" : reasons)
+    return TLSError(
+      .handshakeFailed, reasons.isEmpty ? "SSL_do_handshake failed (SSL_get_error \(sslError))" : reasons)
   }
 
   // MARK: Records
@@ -445,33 +451,45 @@ public final class TLSHandler: ChannelDuplexHandler {
   }
 
   private func encryptFlushedWrites(context: ChannelHandlerContext) {
-    guard state == .active, let ssl, flushedWrites > 0 else { return }
+    guard state == .active, flushedWrites > 0 else { return }
     var promises: [EventLoopPromise<Void>] = []
+    // Small writes (HTTP/2 frames) are coalesced into records of up to 16 KiB: fewer records,
+    // fewer AEAD calls, less overhead on the wire.
+    var small: ByteBuffer?
+    var smallIsCopy = false
+    func failAll(_ failure: TLSError) {
+      promises.forEach { $0.fail(failure) }
+      fail(context: context, failure)
+    }
     while flushedWrites > 0, let (buffer, promise) = pendingWrites.popFirst() {
       flushedWrites -= 1
-      var remaining = buffer
-      while remaining.readableBytes > 0 {
-        let slice = min(remaining.readableBytes, Self.writeSlice)
-        ERR_clear_error()
-        let rc = remaining.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32(slice)) }
-        if rc > 0 {
-          remaining.moveReaderIndex(forwardBy: Int(rc))
-          if let writeBIO, BIO_ctrl_pending(writeBIO) >= Self.writeSlice {
-            drainWriteBIO(context: context, flush: false)
-          }
-          continue
-        }
-        let error = SSL_get_error(ssl, rc)
-        let reasons = OpenSSL.drainErrors()
-        let failure = TLSError(
-          .protocolError, reasons.isEmpty ? "SSL_write failed (SSL_get_error \(error))" : reasons)
-        promise?.fail(failure)
-        promises.forEach { $0.fail(failure) }
-        fail(context: context, failure)
-        return
-      }
       if let promise { promises.append(promise) }
+      if buffer.readableBytes < Self.coalesceLimit {
+        if var pending = small {
+          if pending.readableBytes + buffer.readableBytes <= Self.coalesceLimit {
+            if !smallIsCopy {
+              var copy = context.channel.allocator.buffer(capacity: Self.coalesceLimit)
+              copy.writeImmutableBuffer(pending)
+              pending = copy
+              smallIsCopy = true
+            }
+            pending.writeImmutableBuffer(buffer)
+            small = pending
+            continue
+          }
+          if let failure = sslWrite(pending, context: context) { return failAll(failure) }
+        }
+        small = buffer
+        smallIsCopy = false
+        continue
+      }
+      if let pending = small {
+        if let failure = sslWrite(pending, context: context) { return failAll(failure) }
+        small = nil
+      }
+      if let failure = sslWrite(buffer, context: context) { return failAll(failure) }
     }
+    if let pending = small, let failure = sslWrite(pending, context: context) { return failAll(failure) }
     let combined: EventLoopPromise<Void>?
     switch promises.count {
     case 0: combined = nil
@@ -482,6 +500,29 @@ public final class TLSHandler: ChannelDuplexHandler {
       combined = promise
     }
     drainWriteBIO(context: context, flush: true, promise: combined)
+  }
+
+  /// Encrypts one buffer (in slices of at most 1 MiB), moving ciphertext out of the write BIO
+  /// whenever it holds 1 MiB. Returns the error if OpenSSL fails.
+  private func sslWrite(_ buffer: ByteBuffer, context: ChannelHandlerContext) -> TLSError? {
+    guard let ssl else { return TLSError(.writeAfterClose, "the connection is closed") }
+    var remaining = buffer
+    while remaining.readableBytes > 0 {
+      let slice = min(remaining.readableBytes, Self.writeSlice)
+      ERR_clear_error()
+      let rc = remaining.withUnsafeReadableBytes { SSL_write(ssl, $0.baseAddress, Int32(slice)) }
+      guard rc > 0 else {
+        let error = SSL_get_error(ssl, rc)
+        let reasons = OpenSSL.drainErrors()
+        return TLSError(
+          .protocolError, reasons.isEmpty ? "SSL_write failed (SSL_get_error \(error))" : reasons)
+      }
+      remaining.moveReaderIndex(forwardBy: Int(rc))
+      if let writeBIO, BIO_ctrl_pending(writeBIO) >= Self.writeSlice {
+        drainWriteBIO(context: context, flush: false)
+      }
+    }
+    return nil
   }
 
   /// Moves OpenSSL's output from the write BIO to the network.

@@ -155,8 +155,11 @@ func serverTLS(clientCertificate: PeerCertificateVerification = .required) throw
     peerVerification: clientCertificate)
 }
 
-func clientTLS(certificate: String? = pki.clientCertificate, key: String? = pki.clientKey) throws -> TLSConfiguration {
-  try TLSConfiguration.fromPEMFiles(certificateChain: certificate, privateKey: key, trustRoots: pki.caCertificate)
+func clientTLS(certificate: String? = pki.clientCertificate, key: String? = pki.clientKey) throws
+  -> TLSConfiguration
+{
+  try TLSConfiguration.fromPEMFiles(
+    certificateChain: certificate, privateKey: key, trustRoots: pki.caCertificate)
 }
 
 /// Runs `body` with a gRPC server over our TLS on an ephemeral loopback port, then stops it.
@@ -166,12 +169,15 @@ func withTestServer<R: Sendable>(
   config: RPCServerTransport.Config = .defaults,
   _ body: (_ port: Int, _ observations: ServerObservations) async throws -> R
 ) async throws -> R {
-  let transport = try RPCServerTransport(host: "127.0.0.1", port: port, tls: tls ?? serverTLS(), config: config)
+  let transport = try RPCServerTransport(
+    host: "127.0.0.1", port: port, tls: tls ?? serverTLS(), config: config)
   let observations = ServerObservations()
   return try await withGRPCServer(
     transport: transport, services: [EchoService(registry: transport.peers, observations: observations)]
   ) { _ in
-    guard let port = await transport.listeningPort else { throw RPCError(code: .internalError, message: "no port") }
+    guard let port = await transport.listeningPort else {
+      throw RPCError(code: .internalError, message: "no port")
+    }
     return try await body(port, observations)
   }
 }

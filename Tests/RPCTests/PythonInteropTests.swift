@@ -80,7 +80,8 @@ final class PythonServer: Sendable {
 
 @Suite(
   "Interop with stock Python grpcio (raw-bytes methods)",
-  .enabled(if: FileManager.default.fileExists(atPath: venvPython), "needs .venv: Tools/scripts/setup.sh venv"),
+  .enabled(
+    if: FileManager.default.fileExists(atPath: venvPython), "needs .venv: Tools/scripts/setup.sh venv"),
   .timeLimit(.minutes(3)))
 struct PythonInteropTests {
   @Test("Swift server ↔ grpcio client, over TLS and over mutual TLS", arguments: [false, true])
@@ -103,7 +104,8 @@ struct PythonInteropTests {
       #expect(results["collect"] as? String == "abbccc")
       #expect(results["expand"] as? [Int] == [1000, 1000, 1000])
       #expect(results["chat"] as? [String] == (0..<20).map { "m\($0)" })
-      #expect(results["fail"] as? [String: String] == ["code": "INVALID_ARGUMENT", "details": "bad ☺ input%"])
+      #expect(
+        results["fail"] as? [String: String] == ["code": "INVALID_ARGUMENT", "details": "bad ☺ input%"])
       #expect((results["unknown"] as? [String: String])?["code"] == "UNIMPLEMENTED")
       #expect((results["too_big"] as? [String: String])?["code"] == "RESOURCE_EXHAUSTED")
       #expect(results["at_limit"] as? Int == 1 << 20)
@@ -117,7 +119,8 @@ struct PythonInteropTests {
   @Test("grpcio server ↔ Swift client, over TLS and over mutual TLS", arguments: [false, true])
   func pythonServerSwiftClient(mutual: Bool) async throws {
     var arguments = [
-      rawPeerScript, "server", "--ca", pki.caCertificate, "--cert", pki.serverCertificate, "--key", pki.serverKey,
+      rawPeerScript, "server", "--ca", pki.caCertificate, "--cert", pki.serverCertificate, "--key",
+      pki.serverKey,
     ]
     if mutual { arguments.append("--require_client_cert") }
     let server = try PythonServer(arguments)
@@ -127,7 +130,9 @@ struct PythonInteropTests {
     config.maxResponseMessageBytes = 8 << 20
     try await withTestClient(port: server.port, tls: tls, config: config) { client, _ in
       let (body, initial, trailing) = try await client.unary(
-        request: ClientRequest(message: bytes("hello from swift"), metadata: ["x-token": "abc", "x-blob-bin": .binary([0, 1, 250])]),
+        request: ClientRequest(
+          message: bytes("hello from swift"),
+          metadata: ["x-token": "abc", "x-blob-bin": .binary([0, 1, 250])]),
         descriptor: Echo.unary, serializer: RawBytesSerializer(), deserializer: RawBytesDeserializer(),
         options: .defaults
       ) { (try $0.message, $0.metadata, $0.trailingMetadata) }
@@ -137,14 +142,17 @@ struct PythonInteropTests {
       #expect(Array(trailing[binaryValues: "x-trailer-bin"]) == [[1, 2, 255]])
 
       let collected = try await client.clientStreaming(
-        request: StreamingClientRequest { writer in for part in ["a", "bb", "ccc"] { try await writer.write(bytes(part)) } },
+        request: StreamingClientRequest { writer in
+          for part in ["a", "bb", "ccc"] { try await writer.write(bytes(part)) }
+        },
         descriptor: Echo.collect, serializer: RawBytesSerializer(), deserializer: RawBytesDeserializer(),
         options: .defaults
       ) { try $0.message }
       #expect(text(collected) == "abbccc")
 
       let sizes = try await client.serverStreaming(
-        request: ClientRequest(message: bytes("4,70000")), descriptor: Echo.expand, serializer: RawBytesSerializer(),
+        request: ClientRequest(message: bytes("4,70000")), descriptor: Echo.expand,
+        serializer: RawBytesSerializer(),
         deserializer: RawBytesDeserializer(), options: .defaults
       ) { response in
         var sizes: [Int] = []
@@ -154,7 +162,8 @@ struct PythonInteropTests {
       #expect(sizes == [70000, 70000, 70000, 70000])
 
       let echoed = try await client.bidirectionalStreaming(
-        request: StreamingClientRequest { writer in for i in 0..<20 { try await writer.write(bytes("m\(i)")) } },
+        request: StreamingClientRequest { writer in for i in 0..<20 { try await writer.write(bytes("m\(i)")) }
+        },
         descriptor: Echo.chat, serializer: RawBytesSerializer(), deserializer: RawBytesDeserializer(),
         options: .defaults
       ) { response in
@@ -172,7 +181,9 @@ struct PythonInteropTests {
       let unknown = await rpcError { try await client.call(Echo.unknown, bytes("x")) }
       #expect(unknown?.code == .unimplemented)
 
-      let tooBig = await rpcError { try await client.call(Echo.unary, [UInt8](repeating: 1, count: (1 << 20) + 100)) }
+      let tooBig = await rpcError {
+        try await client.call(Echo.unary, [UInt8](repeating: 1, count: (1 << 20) + 100))
+      }
       #expect(tooBig?.code == .resourceExhausted)
 
       var options = CallOptions.defaults
@@ -189,7 +200,8 @@ struct PythonInteropTests {
   @Test("grpcio server requiring client certificates refuses a Swift client without one")
   func pythonServerRefusesAnonymousSwiftClient() async throws {
     let server = try PythonServer([
-      rawPeerScript, "server", "--ca", pki.caCertificate, "--cert", pki.serverCertificate, "--key", pki.serverKey,
+      rawPeerScript, "server", "--ca", pki.caCertificate, "--cert", pki.serverCertificate, "--key",
+      pki.serverKey,
       "--require_client_cert",
     ])
     defer { server.stop() }

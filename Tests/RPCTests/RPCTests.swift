@@ -110,7 +110,8 @@ struct RPCTests {
     }
   }
 
-  @Test("Cancellation: cancelling the caller's task resets the stream (RST_STREAM CANCEL) and stops the server")
+  @Test(
+    "Cancellation: cancelling the caller's task resets the stream (RST_STREAM CANCEL) and stops the server")
   func cancellation() async throws {
     try await withTestServer { port, observations in
       try await withTestClient(port: port) { client, _ in
@@ -131,7 +132,9 @@ struct RPCTests {
         call.cancel()
         let result = await call.result
         #expect(throws: (any Error).self) { try result.get() }
-        for _ in 0..<200 where observations.cancelled.value.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<200 where observations.cancelled.value.isEmpty {
+          try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(observations.cancelled.value == ["Expand"])
         let after = try await client.call(Echo.unary, bytes("after"))
         #expect(text(after) == "after")
@@ -176,7 +179,9 @@ struct RPCTests {
       clientConfig.maxResponseMessageBytes = 2 << 20
       try await withTestClient(port: port, config: clientConfig) { client, _ in
         // Over the server's limit.
-        let tooBig = await rpcError { try await client.call(Echo.unary, [UInt8](repeating: 1, count: (1 << 20) + 1)) }
+        let tooBig = await rpcError {
+          try await client.call(Echo.unary, [UInt8](repeating: 1, count: (1 << 20) + 1))
+        }
         #expect(tooBig?.code == .resourceExhausted)
         // Exactly at the limit is fine.
         let atLimit = try await client.call(Echo.unary, [UInt8](repeating: 1, count: 1 << 20))
@@ -188,7 +193,9 @@ struct RPCTests {
         // A request over the client's own limit never leaves the client.
         var options = CallOptions.defaults
         options.maxRequestMessageBytes = 10
-        let local = await rpcError { try await client.call(Echo.unary, bytes("eleven byte"), options: options) }
+        let local = await rpcError {
+          try await client.call(Echo.unary, bytes("eleven byte"), options: options)
+        }
         #expect(local?.code == .resourceExhausted)
         let ok = try await client.call(Echo.unary, bytes("ok"))
         #expect(text(ok) == "ok")
@@ -229,7 +236,9 @@ struct RPCTests {
         #expect(text(first) == "first")
       }
       // The server is gone.
-      for _ in 0..<100 where transport.connectivity == "ready" { try await Task.sleep(for: .milliseconds(10)) }
+      for _ in 0..<100 where transport.connectivity == "ready" {
+        try await Task.sleep(for: .milliseconds(10))
+      }
       let down = await rpcError { try await client.call(Echo.unary, bytes("down")) }
       #expect(down?.code == .unavailable)
       try await withTestServer(port: port) { _, _ in

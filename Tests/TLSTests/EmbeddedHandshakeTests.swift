@@ -35,7 +35,8 @@ struct EmbeddedHandshakeTests {
 
   @Test("TLS 1.2 when the client offers at most 1.2; ALPN still negotiated")
   func tls12() throws {
-    let pair = try EmbeddedPair(client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
+    let pair = try EmbeddedPair(
+      client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
     try pair.handshake()
     #expect(pair.serverRecorder.info?.version == .tls12)
     #expect(pair.clientRecorder.info?.version == .tls12)
@@ -65,7 +66,8 @@ struct EmbeddedHandshakeTests {
     try good.handshake()
     #expect(good.serverRecorder.info?.serverName == "localhost")
 
-    let byIP = try EmbeddedPair(client: clientConfiguration(), server: serverConfiguration(), serverHostname: "127.0.0.1")
+    let byIP = try EmbeddedPair(
+      client: clientConfiguration(), server: serverConfiguration(), serverHostname: "127.0.0.1")
     try byIP.handshake()
     #expect(byIP.clientRecorder.info != nil)
     #expect(byIP.serverRecorder.info?.serverName == nil)  // IP addresses are never sent as SNI
@@ -120,7 +122,8 @@ struct EmbeddedHandshakeTests {
   @Test("mTLS: a client certificate from another CA is refused")
   func otherCA() throws {
     let pair = try EmbeddedPair(
-      client: clientConfiguration(certificate: pki.rogueCertificate, key: pki.rogueKey), server: serverConfiguration())
+      client: clientConfiguration(certificate: pki.rogueCertificate, key: pki.rogueKey),
+      server: serverConfiguration())
     try pair.handshake()
     let error = try #require(pair.serverRecorder.errors.first)
     #expect(error.kind == .certificateVerificationFailed)
@@ -152,7 +155,8 @@ struct EmbeddedHandshakeTests {
 
   @Test("mTLS: no client certificate where one is required")
   func noClientCertificate() throws {
-    let pair = try EmbeddedPair(client: clientConfiguration(certificate: nil, key: nil), server: serverConfiguration())
+    let pair = try EmbeddedPair(
+      client: clientConfiguration(certificate: nil, key: nil), server: serverConfiguration())
     try pair.handshake()
     let error = try #require(pair.serverRecorder.errors.first)
     #expect(error.kind == .handshakeFailed)
@@ -165,7 +169,8 @@ struct EmbeddedHandshakeTests {
   @Test("Optional client certificates: an anonymous client is admitted with an empty chain")
   func optionalClientCertificate() throws {
     let pair = try EmbeddedPair(
-      client: clientConfiguration(certificate: nil, key: nil), server: serverConfiguration(clientCertificate: .optional))
+      client: clientConfiguration(certificate: nil, key: nil),
+      server: serverConfiguration(clientCertificate: .optional))
     try pair.handshake()
     #expect(pair.serverRecorder.info?.peerCertificateChain == [])
     #expect(pair.serverRecorder.errors.isEmpty)
@@ -186,7 +191,8 @@ struct EmbeddedHandshakeTests {
   @Test("Configuration errors carry OpenSSL's reason")
   func configurationErrors() throws {
     #expect(throws: TLSError.self) {
-      _ = try TLSConfiguration.fromPEMFiles(certificateChain: "/nonexistent.pem", privateKey: nil, trustRoots: nil)
+      _ = try TLSConfiguration.fromPEMFiles(
+        certificateChain: "/nonexistent.pem", privateKey: nil, trustRoots: nil)
     }
     var mismatched = try serverConfiguration()
     mismatched.privateKeyPEM = pki.text("client.key")

@@ -100,7 +100,8 @@ final class EmbeddedPair {
     server serverConfig: TLSConfiguration,
     serverHostname: String? = "server.sehc.test"
   ) throws {
-    clientHandler = TLSHandler(context: try TLSContext(configuration: clientConfig, role: .client), serverHostname: serverHostname)
+    clientHandler = TLSHandler(
+      context: try TLSContext(configuration: clientConfig, role: .client), serverHostname: serverHostname)
     serverHandler = TLSHandler(context: try TLSContext(configuration: serverConfig, role: .server))
     client = EmbeddedChannel()
     server = EmbeddedChannel()

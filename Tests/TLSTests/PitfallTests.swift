@@ -50,7 +50,8 @@ struct PitfallTests {
 
   @Test("#379: server data in the same flight as the server's Finished are decrypted at once (TLS 1.2)")
   func dataInServerFinishedFlight() throws {
-    let pair = try EmbeddedPair(client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
+    let pair = try EmbeddedPair(
+      client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
     _ = pair.server.send("server settings")
     try pair.connect()
     try pair.clientToServer()  // ClientHello
@@ -83,7 +84,8 @@ struct PitfallTests {
     // The server's no_renegotiation alert is produced while it reads the client's new ClientHello;
     // nothing else would make the server write, so the client only sees it if the server drains
     // its write BIO after SSL_read.
-    let pair = try EmbeddedPair(client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
+    let pair = try EmbeddedPair(
+      client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
     try pair.handshake()
     let context = try pair.client.pipeline.syncOperations.context(handler: pair.clientHandler)
     #expect(pair.clientHandler.startRenegotiationForTesting(context: context))
@@ -146,6 +148,25 @@ struct PitfallTests {
     try closed.wait()
   }
 
+  @Test("A handler that refuses the peer from the handshake event: deferred writes are dropped")
+  func refusedFromHandshakeEvent() throws {
+    final class RefuseOnHandshake: ChannelInboundHandler {
+      typealias InboundIn = ByteBuffer
+      func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is TLSUserEvent { context.close(promise: nil) }
+        context.fireUserInboundEventTriggered(event)
+      }
+    }
+    let pair = try EmbeddedPair(client: clientConfiguration(), server: serverConfiguration())
+    try pair.server.pipeline.syncOperations.addHandler(
+      RefuseOnHandshake(), position: .after(pair.serverHandler))
+    let deferred = pair.server.send("server preface")  // written before the handshake
+    try pair.handshake()
+    #expect(throws: TLSError.self) { try deferred.wait() }
+    #expect(pair.clientRecorder.received.readableBytes == 0)  // only close_notify arrived
+    #expect(!pair.server.isActive && !pair.client.isActive)
+  }
+
   @Test("#253: EOF during the handshake is a handshake error")
   func eofDuringHandshake() throws {
     let pair = try EmbeddedPair(client: clientConfiguration(), server: serverConfiguration())
@@ -161,7 +182,8 @@ struct PitfallTests {
     let pair = try EmbeddedPair(client: clientConfiguration(), server: serverConfiguration())
     try pair.handshake()
     pair.server.pipeline.fireChannelInactive()
-    #expect(pair.serverRecorder.errors == [TLSError(.uncleanShutdown, "connection closed without close_notify")])
+    #expect(
+      pair.serverRecorder.errors == [TLSError(.uncleanShutdown, "connection closed without close_notify")])
 
     var quiet = try serverConfiguration()
     quiet.reportUncleanShutdown = false
@@ -202,7 +224,8 @@ struct PitfallTests {
 
   @Test("Renegotiation is refused (RFC 7540 §9.2.1)")
   func noRenegotiation() throws {
-    let pair = try EmbeddedPair(client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
+    let pair = try EmbeddedPair(
+      client: clientConfiguration(maximumVersion: .tls12), server: serverConfiguration())
     try pair.handshake()
     let context = try pair.client.pipeline.syncOperations.context(handler: pair.clientHandler)
     #expect(pair.clientHandler.startRenegotiationForTesting(context: context))

@@ -129,12 +129,15 @@ func echo(
 
 @Suite("TLS handler over loopback sockets")
 struct SocketTests {
-  @Test("Echo 4 MiB over TLS 1.3 and 1.2 with mutual TLS, then close cleanly", arguments: [TLSVersion.tls13, .tls12])
+  @Test(
+    "Echo 4 MiB over TLS 1.3 and 1.2 with mutual TLS, then close cleanly",
+    arguments: [TLSVersion.tls13, .tls12])
   func echoLarge(version: TLSVersion) async throws {
     let server = try await EchoServer(configuration: serverConfiguration())
     var payload = ByteBuffer()
     for i in 0..<(4 << 20) / 8 { payload.writeInteger(UInt64(i)) }
-    let echoed = try await echo(payload, port: server.port, configuration: clientConfiguration(maximumVersion: version))
+    let echoed = try await echo(
+      payload, port: server.port, configuration: clientConfiguration(maximumVersion: version))
     #expect(echoed == payload)
     try await Task.sleep(for: .milliseconds(100))
     #expect(server.errors.value.isEmpty)  // the close was clean: no unclean shutdown report
@@ -149,7 +152,8 @@ struct SocketTests {
         ByteBuffer(string: "x"), port: server.port,
         configuration: clientConfiguration(certificate: pki.rogueCertificate, key: pki.rogueKey))
     }
-    let echoed = try await echo(ByteBuffer(string: "next"), port: server.port, configuration: clientConfiguration())
+    let echoed = try await echo(
+      ByteBuffer(string: "next"), port: server.port, configuration: clientConfiguration())
     #expect(String(buffer: echoed) == "next")
     #expect(server.errors.value.first?.contains("unable to get local issuer certificate") == true)
     try await server.stop()

@@ -66,7 +66,8 @@ public struct TestPKI: Sendable {
     try makeCA("other-ca", subject: "/O=Elsewhere/CN=Other CA", algorithm: .ecdsa)
     try makeCA("ed-ca", subject: "/O=SeHealthChain Test/CN=Ed25519 CA", algorithm: .ed25519)
     try issue(
-      "server", by: "ca", subject: "/CN=server.sehc.test", extensions: [serverSAN, usage("serverAuth,clientAuth")])
+      "server", by: "ca", subject: "/CN=server.sehc.test",
+      extensions: [serverSAN, usage("serverAuth,clientAuth")])
     try issue(
       "client", by: "ca", subject: "/CN=validator-7",
       extensions: ["subjectAltName=DNS:validator-7.sehc.test", usage("clientAuth,serverAuth")])
@@ -76,7 +77,8 @@ public struct TestPKI: Sendable {
     try issue(
       "rogue", by: "other-ca", subject: "/CN=rogue", extensions: [serverSAN, usage("serverAuth,clientAuth")])
     try issue(
-      "ed-leaf", by: "ed-ca", subject: "/CN=ed-leaf", extensions: [serverSAN, usage("serverAuth,clientAuth")],
+      "ed-leaf", by: "ed-ca", subject: "/CN=ed-leaf",
+      extensions: [serverSAN, usage("serverAuth,clientAuth")],
       algorithm: .ed25519)
   }
 
@@ -89,7 +91,9 @@ public struct TestPKI: Sendable {
   private func generateKey(_ name: String, _ algorithm: Algorithm) throws {
     switch algorithm {
     case .ecdsa:
-      try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path(name + ".key")])
+      try openssl([
+        "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path(name + ".key"),
+      ])
     case .ed25519:
       try openssl(["genpkey", "-algorithm", "ED25519", "-out", path(name + ".key")])
     }
@@ -110,7 +114,8 @@ public struct TestPKI: Sendable {
   ) throws {
     try generateKey(name, algorithm)
     try openssl(["req", "-new", "-key", path(name + ".key"), "-subj", subject, "-out", path(name + ".csr")])
-    try extensions.joined(separator: "\n").write(toFile: path(name + ".ext"), atomically: true, encoding: .utf8)
+    try extensions.joined(separator: "\n").write(
+      toFile: path(name + ".ext"), atomically: true, encoding: .utf8)
     try openssl([
       "x509", "-req", "-in", path(name + ".csr"), "-CA", path(ca + ".pem"), "-CAkey", path(ca + ".key"),
       "-CAcreateserial", "-days", String(days), "-extfile", path(name + ".ext"), "-out", path(name + ".pem"),
@@ -130,7 +135,8 @@ public struct TestPKI: Sendable {
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
       throw PKIError(
-        message: "openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+        message:
+          "openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
     }
   }
 }
