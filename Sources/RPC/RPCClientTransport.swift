@@ -368,14 +368,20 @@ public final class RPCClientTransport: ClientTransport, Sendable {
 
     let context = ClientContext(
       descriptor: descriptor, remotePeer: connection.remotePeer, localPeer: connection.localPeer)
-    return try await streamChannel.executeThenClose { inbound, outbound in
-      let stream = RPCStream(
-        descriptor: descriptor,
-        inbound: RPCAsyncSequence<RPCResponsePart<RPCBytes>, any Error>(wrapping: inbound),
-        outbound: RPCWriter.Closable(wrapping: RequestWriter(writer: outbound)))
-      // Leaving this scope closes the stream channel: if the call has not finished both ways
-      // (cancellation, deadline), that sends RST_STREAM(CANCEL).
-      return try await closure(stream, context)
+    do {
+      return try await streamChannel.executeThenClose { inbound, outbound in
+        let stream = RPCStream(
+          descriptor: descriptor,
+          inbound: RPCAsyncSequence<RPCResponsePart<RPCBytes>, any Error>(
+            wrapping: CancellationAwareInbound(base: inbound)),
+          outbound: RPCWriter.Closable(wrapping: RequestWriter(writer: outbound)))
+        // Leaving this scope closes the stream channel: if the call has not finished both ways
+        // (cancellation, deadline), that sends RST_STREAM(CANCEL).
+        return try await closure(stream, context)
+      }
+    } catch is CancellationError {
+      // GRPCCore reports anything but an RPCError from a transport as UNKNOWN.
+      throw RPCError(code: .cancelled, message: "the call was cancelled")
     }
   }
 
@@ -465,6 +471,45 @@ public final class RPCClientTransport: ClientTransport, Sendable {
     return Connection(id: id, channel: channel, multiplexer: multiplexer, failure: failure)
   }
 }
+
+/// The inbound side of a stream as GRPCCore sees it: when the caller's task is cancelled before a
+/// status arrived, it ends with a CANCELLED status instead of just ending (which GRPCCore would
+/// report as UNKNOWN, "the transport threw an unexpected error").
+struct CancellationAwareInbound<Base: AsyncSequence>: AsyncSequence
+where Base.Element == RPCResponsePart<RPCBytes> {
+  typealias Element = RPCResponsePart<RPCBytes>
+  let base: Base
+
+  struct AsyncIterator: AsyncIteratorProtocol {
+    var base: Base.AsyncIterator
+    var finished = false
+
+    mutating func next() async throws -> Element? {
+      guard !finished else { return nil }
+      let cancelled = Element.status(Status(code: .cancelled, message: "the call was cancelled"), [:])
+      do {
+        let part = try await base.next()
+        switch part {
+        case .status?:
+          finished = true
+        case nil:
+          finished = true
+          if Task.isCancelled { return cancelled }
+        default:
+          break
+        }
+        return part
+      } catch is CancellationError {
+        finished = true
+        return cancelled
+      }
+    }
+  }
+
+  func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator()) }
+}
+
+extension CancellationAwareInbound: Sendable where Base: Sendable {}
 
 /// Maps GRPCCore's request parts onto the stream handler's outbound parts.
 struct RequestWriter: ClosableRPCWriterProtocol {

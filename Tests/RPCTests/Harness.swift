@@ -111,7 +111,9 @@ struct EchoService: RegistrableRPCService {
             }
           } catch {
             observations.cancelled.withValue { $0.append("Sleep") }
-            throw RPCError(code: .cancelled, message: "cancelled while sleeping")
+            // Cancelled by the deadline (grpc-timeout) or by the client's RST_STREAM: in the
+            // second case nobody reads the status.
+            throw RPCError(code: .deadlineExceeded, message: "cancelled while sleeping")
           }
           try await writer.write(message)
         }

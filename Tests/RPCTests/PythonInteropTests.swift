@@ -10,7 +10,9 @@ let venvPython = packageRoot.appendingPathComponent(".venv/bin/python").path
 let rawPeerScript = packageRoot.appendingPathComponent("Interop/python/raw_peer.py").path
 
 /// Runs a Python script to completion and returns its standard output.
-func runPython(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> String {
+func runPython(
+  _ arguments: [String], timeout: Duration = .seconds(120), allowFailure: Bool = false
+) async throws -> String {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: venvPython)
   process.arguments = arguments
@@ -35,7 +37,7 @@ func runPython(_ arguments: [String], timeout: Duration = .seconds(120)) async t
   }
   for _ in 0..<100 where outputData.value.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
   let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  guard process.terminationStatus == 0 else {
+  guard process.terminationStatus == 0 || allowFailure else {
     throw PKIError(message: "python \(arguments.joined(separator: " ")) failed: \(stderr)")
   }
   return String(decoding: outputData.value, as: UTF8.self)
