@@ -1,7 +1,8 @@
 import NIOCore
 
-/// Delays flushes by up to `maxDelay` (or until `maxBytes` are waiting) so that the HTTP/2 frames
-/// of many calls leave in one TLS write: fewer records and system calls under load. Sits between
+/// Delays flushes by up to `maxDelay` unless `maxBytes` are already waiting, so that the small
+/// HTTP/2 frames of many calls leave in one TLS write (fewer records and system calls), while
+/// bulk data is not held back (a delayed flush there stalls the flow-control loop). Sits between
 /// the TLS handler and the HTTP/2 handler of client connections.
 final class FlushCoalescer: ChannelDuplexHandler {
   typealias InboundIn = ByteBuffer

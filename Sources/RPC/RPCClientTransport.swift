@@ -69,8 +69,9 @@ public final class RPCClientTransport: ClientTransport, Sendable {
     public var targetWindowSize: Int = 8 << 20
     /// The largest HTTP/2 frame the server may send us.
     public var maxFrameSize: Int = 1 << 14
-    /// Flushes are delayed by at most this much (or until 64 KiB wait) so that the frames of
-    /// concurrent calls share TLS records and system calls; nil flushes every write at once.
+    /// Flushes are delayed by at most this much, unless 16 KiB are already waiting, so that the
+    /// small frames of concurrent calls share TLS records and system calls while bulk transfers
+    /// go out at once; nil flushes every write at once.
     public var flushCoalescingDelay: Duration? = .microseconds(100)
     /// Per-method configuration returned to GRPCCore (timeouts, retries...).
     public var serviceConfig: ServiceConfig = ServiceConfig()
@@ -449,7 +450,7 @@ public final class RPCClientTransport: ClientTransport, Sendable {
           let handshake = channel.eventLoop.makePromise(of: Void.self)
           try sync.addHandler(ALPNHandshakeHandler(promise: handshake, failure: failure))
           if let delay = config.flushCoalescingDelay {
-            try sync.addHandler(FlushCoalescer(maxDelay: TimeAmount(delay), maxBytes: 64 * 1024))
+            try sync.addHandler(FlushCoalescer(maxDelay: TimeAmount(delay), maxBytes: 16 * 1024))
           }
           let multiplexer = try sync.configureAsyncHTTP2Pipeline(
             mode: .client, configuration: http2Configuration

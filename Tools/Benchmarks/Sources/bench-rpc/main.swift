@@ -171,6 +171,10 @@ func main() async throws {
     certificateChain: pki + "/client.pem", privateKey: pki + "/client.key", trustRoots: pki + "/ca.pem")
 
   var oursFigures = Figures()
+  var clientConfig = RPCClientTransport.Config.defaults
+  if let delay = environment["BENCH_CLIENT_FLUSH_DELAY_US"].flatMap(Int.init) {
+    clientConfig.flushCoalescingDelay = delay > 0 ? .microseconds(delay) : nil
+  }
   var stockFigures = Figures()
   for round in 1...rounds {
     print("round \(round)/\(rounds): ours (OpenSSL)...", terminator: " ")
@@ -179,7 +183,8 @@ func main() async throws {
       try await run(
         server: server, port: { await server.listeningPort },
         client: { port in
-          try RPCClientTransport(host: "127.0.0.1", port: port, tls: oursClient, serverHostname: "localhost")
+          try RPCClientTransport(
+            host: "127.0.0.1", port: port, tls: oursClient, serverHostname: "localhost", config: clientConfig)
         }))
     print("stock (NIOSSL)...")
     let stockServer = HTTP2ServerTransport.Posix(
