@@ -80,7 +80,10 @@ var targets: [Target] = [
       "TransportTestSupport",
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOPosix", package: "swift-nio"),
+      .product(name: "NIOEmbedded", package: "swift-nio"),
+      .product(name: "NIOTLS", package: "swift-nio"),
       .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+      .product(name: "NIOHPACK", package: "swift-nio-http2"),
       .product(name: "GRPCCore", package: "grpc-swift-2"),
     ],
     swiftSettings: swiftSettings

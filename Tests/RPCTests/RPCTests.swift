@@ -223,6 +223,53 @@ struct RPCTests {
     }
   }
 
+  @Test("Keepalive timeout: a server that never answers PINGs is dropped and the client reconnects")
+  func keepaliveTimeout() async throws {
+    // A TLS server that negotiates h2 and then ignores everything it is sent.
+    final class BlackHole: ChannelInboundHandler {
+      typealias InboundIn = ByteBuffer
+      let accepted: LockedBox<Int>
+      init(accepted: LockedBox<Int>) { self.accepted = accepted }
+      func channelActive(context: ChannelHandlerContext) { accepted.withValue { $0 += 1 } }
+      func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    }
+    var tls = try serverTLS(clientCertificate: .none)
+    tls.applicationProtocols = ["h2"]
+    let context = try TLSContext(configuration: tls, role: .server)
+    let accepted = LockedBox(0)
+    let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .childChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandlers([
+            TLSHandler(context: context), BlackHole(accepted: accepted),
+          ])
+        }
+      }
+      .bind(host: "127.0.0.1", port: 0).get()
+    var config = RPCClientTransport.Config.defaults
+    config.keepalive = .init(time: .milliseconds(100), timeout: .milliseconds(200), allowWithoutCalls: true)
+    config.backoff = .init(initial: .milliseconds(50), max: .milliseconds(100), multiplier: 1.5, jitter: 0.1)
+    let transport = try RPCClientTransport(
+      host: "127.0.0.1", port: server.localAddress!.port!, tls: try clientTLS(), serverHostname: "localhost",
+      config: config)
+    try await withGRPCClient(transport: transport) { _ in
+      for _ in 0..<250 where accepted.value < 3 { try await Task.sleep(for: .milliseconds(20)) }
+    }
+    #expect(accepted.value >= 3)  // dropped twice for unanswered PINGs, reconnected each time
+    #expect(transport.keepalivePingsAcknowledged == 0)
+
+    // Control: without keepalive the same silent server keeps its single connection.
+    let before = accepted.value
+    var quiet = config
+    quiet.keepalive = nil
+    let control = try RPCClientTransport(
+      host: "127.0.0.1", port: server.localAddress!.port!, tls: try clientTLS(), serverHostname: "localhost",
+      config: quiet)
+    try await withGRPCClient(transport: control) { _ in try await Task.sleep(for: .milliseconds(800)) }
+    #expect(accepted.value == before + 1)
+    try await server.close()
+  }
+
   @Test("Reconnection after the server restarts, with backoff; fail-fast calls get UNAVAILABLE meanwhile")
   func reconnection() async throws {
     // Find a free port, then run two servers on it one after the other.
