@@ -358,7 +358,7 @@ public final class TLSHandler: ChannelDuplexHandler {
       )
       if case .reject(let reason) = verifier(peer) {
         verificationFailure = "peer rejected by the verification hook: \(reason)"
-        X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION)
+        X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED)  // alert bad_certificate
         return 0
       }
     }

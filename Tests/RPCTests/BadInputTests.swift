@@ -125,6 +125,28 @@ struct BadInputTests {
     }
   }
 
+  @Test("A valid certificate that the verification hook does not map to a validator is refused")
+  func refusedByHook() async throws {
+    // The node's hook: only certificates of the validator set (here: the server's own) are let in.
+    let validators = [try pki.der("server.pem")]
+    var tls = try serverTLS()
+    tls.peerVerifier = { peer in
+      validators.contains(peer.leafCertificate ?? []) ? .accept : .reject("not a validator of the genesis")
+    }
+    try await withTestServer(tls: tls) { port, _ in
+      let error = try await withTestClient(port: port) { client, _ in
+        await rpcError { try await client.call(Echo.unary, bytes("x")) }
+      }
+      #expect(error?.code == .unavailable)
+      #expect(error?.message.contains("alert bad certificate") == true, "\(String(describing: error))")
+      let validator = try clientTLS(certificate: pki.serverCertificate, key: pki.serverKey)
+      let reply = try await withTestClient(port: port, tls: validator) { client, _ in
+        try await client.call(Echo.unary, bytes("validator"))
+      }
+      #expect(text(reply) == "validator")
+    }
+  }
+
   @Test(
     "Not TLS on the TLS port: the server closes the connection without sending a byte",
     arguments: [
