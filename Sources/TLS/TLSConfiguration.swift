@@ -94,6 +94,9 @@ public struct TLSConfiguration: Sendable {
   public var peerVerification: PeerCertificateVerification = .required
   /// Called once the peer's chain has been verified; see ``PeerVerifier``.
   public var peerVerifier: PeerVerifier?
+  /// How long a handshake may take before the connection is closed with
+  /// ``TLSError/Kind/handshakeFailed`` (a peer that connects and stalls); nil for no limit.
+  public var handshakeTimeout: TimeAmount? = .seconds(10)
   /// How long a clean close waits for the peer's `close_notify` before closing the socket.
   public var shutdownTimeout: TimeAmount = .seconds(5)
   /// Whether a peer that closes the connection without `close_notify` is reported with

@@ -51,6 +51,7 @@ public final class TLSHandler: ChannelDuplexHandler {
   private var flushedWrites = 0
   private var closePromise: EventLoopPromise<Void>?
   private var closeTimeout: Scheduled<Void>?
+  private var handshakeTimeout: Scheduled<Void>?
   private var receivedCloseNotify = false
   /// Whether writes deferred during the handshake have been released (after the handshake events).
   private var deferredWritesReleased = false
@@ -94,6 +95,8 @@ public final class TLSHandler: ChannelDuplexHandler {
   public func handlerRemoved(context: ChannelHandlerContext) {
     closeTimeout?.cancel()
     closeTimeout = nil
+    handshakeTimeout?.cancel()
+    handshakeTimeout = nil
     failPendingWrites(ChannelError.ioOnClosedChannel)
     if let ssl { SSL_free(ssl) }
     ssl = nil
@@ -111,6 +114,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     state = .closed
     closeTimeout?.cancel()
     closeTimeout = nil
+    handshakeTimeout?.cancel()
+    handshakeTimeout = nil
     switch previous {
     case .handshaking:
       // EOF during the handshake is a handshake failure (swift-nio-ssl #253).
@@ -167,6 +172,14 @@ public final class TLSHandler: ChannelDuplexHandler {
         }
         state = .closed
         context.close(promise: nil)
+      case .closing:
+        // Our close_notify is out and the peer's will never come: finish the close now.
+        state = .closed
+        closeTimeout?.cancel()
+        closeTimeout = nil
+        let promise = closePromise
+        closePromise = nil
+        context.close(promise: promise)
       default:
         break
       }
@@ -273,6 +286,17 @@ public final class TLSHandler: ChannelDuplexHandler {
     state = .handshaking
     remoteAddress = context.channel.remoteAddress
     localAddress = context.channel.localAddress
+    if let timeout = tlsContext.configuration.handshakeTimeout {
+      let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+      let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
+      handshakeTimeout = context.eventLoop.scheduleTask(in: timeout) {
+        let handler = loopBoundSelf.value
+        handler.handshakeTimeout = nil
+        guard handler.state == .handshaking else { return }
+        // A peer that connects and stalls must not hold the connection forever.
+        handler.fail(context: loopBoundContext.value, TLSError(.handshakeFailed, "the handshake timed out"))
+      }
+    }
     doHandshake(context: context)
   }
 
@@ -297,6 +321,8 @@ public final class TLSHandler: ChannelDuplexHandler {
 
   private func handshakeCompleted(context: ChannelHandlerContext) {
     guard let ssl else { return }
+    handshakeTimeout?.cancel()
+    handshakeTimeout = nil
     state = .active
     var alpnPointer: UnsafePointer<UInt8>?
     var alpnLength: UInt32 = 0
@@ -591,6 +617,8 @@ public final class TLSHandler: ChannelDuplexHandler {
     state = .closed
     closeTimeout?.cancel()
     closeTimeout = nil
+    handshakeTimeout?.cancel()
+    handshakeTimeout = nil
     failPendingWrites(error)
     context.fireErrorCaught(error)
     let promise = closePromise

@@ -167,6 +167,20 @@ struct PitfallTests {
     #expect(!pair.server.isActive && !pair.client.isActive)
   }
 
+  @Test("A peer that connects and stalls: the handshake times out and the connection closes")
+  func handshakeTimeout() throws {
+    let pair = try EmbeddedPair(client: clientConfiguration(), server: serverConfiguration())
+    try pair.connect()
+    try pair.clientToServer()  // ClientHello; the server's answer never reaches the client
+    pair.server.embeddedEventLoop.advanceTime(by: .seconds(9))
+    #expect(pair.server.isActive)
+    pair.server.embeddedEventLoop.advanceTime(by: .seconds(1))
+    #expect(!pair.server.isActive)
+    #expect(pair.serverRecorder.errors == [TLSError(.handshakeFailed, "the handshake timed out")])
+    pair.client.embeddedEventLoop.advanceTime(by: .seconds(10))
+    #expect(pair.clientRecorder.errors.first?.reason == "the handshake timed out")
+  }
+
   @Test("#253: EOF during the handshake is a handshake error")
   func eofDuringHandshake() throws {
     let pair = try EmbeddedPair(client: clientConfiguration(), server: serverConfiguration())
