@@ -184,6 +184,21 @@ func withTestServer<R: Sendable>(
   }
 }
 
+/// Like `withTestServer(port:)` on a fixed port, retrying the bind for a while: a parallel test's
+/// outgoing connection may hold that port number for a moment.
+func withTestServerRetryingBind(port: Int, _ body: () async throws -> Void) async throws {
+  for attempt in 1...50 {
+    do {
+      try await withTestServer(port: port) { _, _ in try await body() }
+      return
+    } catch let error as RPCError where error.message == "no port" && attempt < 50 {
+      try await Task.sleep(for: .milliseconds(100))
+    } catch is IOError where attempt < 50 {  // EADDRINUSE from bind
+      try await Task.sleep(for: .milliseconds(100))
+    }
+  }
+}
+
 /// Runs `body` with a client over our TLS connected to `port`.
 func withTestClient<R: Sendable>(
   port: Int,

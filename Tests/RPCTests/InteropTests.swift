@@ -243,7 +243,7 @@ struct InteropTests {
       "--ca", pki.caCertificate,
     ]
     if mutual { arguments.append("--require_client_cert=true") }
-    let server = try PythonServer(arguments)
+    let server = try await PythonServer(arguments)
     defer { server.stop() }
     let tls = mutual ? try clientTLS() : try clientTLS(certificate: nil, key: nil)
     let transport = try RPCClientTransport(

@@ -48,7 +48,8 @@ final class PythonServer: Sendable {
   let process: Process
   let port: Int
 
-  init(_ arguments: [String]) throws {
+  /// Starts the server and waits (off the cooperative pool) for its `listening on N` line.
+  init(_ arguments: [String]) async throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: venvPython)
     process.arguments = arguments
@@ -56,13 +57,17 @@ final class PythonServer: Sendable {
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()
-    var line = Data()
-    while true {
-      let byte = output.fileHandleForReading.readData(ofLength: 1)
-      if byte.isEmpty || byte == Data([10]) { break }
-      line.append(byte)
+    let text = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+      Thread {
+        var line = Data()
+        while true {
+          let byte = output.fileHandleForReading.readData(ofLength: 1)
+          if byte.isEmpty || byte == Data([10]) { break }
+          line.append(byte)
+        }
+        continuation.resume(returning: String(decoding: line, as: UTF8.self))
+      }.start()
     }
-    let text = String(decoding: line, as: UTF8.self)
     guard text.hasPrefix("listening on "), let port = Int(text.dropFirst("listening on ".count)) else {
       process.terminate()
       throw PKIError(message: "python server did not start: \(text)")
@@ -125,7 +130,7 @@ struct PythonInteropTests {
       pki.serverKey,
     ]
     if mutual { arguments.append("--require_client_cert") }
-    let server = try PythonServer(arguments)
+    let server = try await PythonServer(arguments)
     defer { server.stop() }
     let tls = mutual ? try clientTLS() : try clientTLS(certificate: nil, key: nil)
     var config = RPCClientTransport.Config.defaults
@@ -201,7 +206,7 @@ struct PythonInteropTests {
 
   @Test("grpcio server requiring client certificates refuses a Swift client without one")
   func pythonServerRefusesAnonymousSwiftClient() async throws {
-    let server = try PythonServer([
+    let server = try await PythonServer([
       rawPeerScript, "server", "--ca", pki.caCertificate, "--cert", pki.serverCertificate, "--key",
       pki.serverKey,
       "--require_client_cert",

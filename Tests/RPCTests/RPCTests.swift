@@ -258,7 +258,9 @@ struct RPCTests {
     #expect(accepted.value >= 3)  // dropped twice for unanswered PINGs, reconnected each time
     #expect(transport.keepalivePingsAcknowledged == 0)
 
-    // Control: without keepalive the same silent server keeps its single connection.
+    // Control: without keepalive the same silent server keeps its single connection. (Let a
+    // reconnection that was under way when the first client stopped reach the server first.)
+    try await Task.sleep(for: .milliseconds(300))
     let before = accepted.value
     var quiet = config
     quiet.keepalive = nil
@@ -279,7 +281,7 @@ struct RPCTests {
     let transport = try RPCClientTransport(
       host: "127.0.0.1", port: port, tls: clientTLS(), serverHostname: "localhost", config: config)
     try await withGRPCClient(transport: transport) { client in
-      try await withTestServer(port: port) { _, _ in
+      try await withTestServerRetryingBind(port: port) {
         var options = CallOptions.defaults
         options.waitForReady = true
         let first = try await client.call(Echo.unary, bytes("first"), options: options)
@@ -291,7 +293,7 @@ struct RPCTests {
       }
       let down = await rpcError { try await client.call(Echo.unary, bytes("down")) }
       #expect(down?.code == .unavailable)
-      try await withTestServer(port: port) { _, _ in
+      try await withTestServerRetryingBind(port: port) {
         var options = CallOptions.defaults
         options.waitForReady = true
         options.timeout = .seconds(10)
