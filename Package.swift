@@ -102,6 +102,64 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Transport
+  .target(
+    name: "TLS",
+    dependencies: [
+      "COpenSSL",
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOTLS", package: "swift-nio"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .target(
+    name: "RPC",
+    dependencies: [
+      "TLS",
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOPosix", package: "swift-nio"),
+      .product(name: "NIOTLS", package: "swift-nio"),
+      .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+      .product(name: "NIOHPACK", package: "swift-nio-http2"),
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .target(
+    name: "TransportTestSupport",
+    path: "Tests/TransportTestSupport",
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "TLSTests",
+    dependencies: [
+      "TLS",
+      "TransportTestSupport",
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOPosix", package: "swift-nio"),
+      .product(name: "NIOEmbedded", package: "swift-nio"),
+      .product(name: "NIOTLS", package: "swift-nio"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "RPCTests",
+    dependencies: [
+      "RPC",
+      "TLS",
+      "TransportTestSupport",
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOPosix", package: "swift-nio"),
+      .product(name: "NIOEmbedded", package: "swift-nio"),
+      .product(name: "NIOTLS", package: "swift-nio"),
+      .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+      .product(name: "NIOHPACK", package: "swift-nio-http2"),
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
@@ -120,6 +178,8 @@ let package = Package(
     .executable(name: "sehc", targets: ["sehc"]),
     .library(name: "Wire", targets: ["Wire"]),
     .library(name: "ChainCrypto", targets: ["ChainCrypto"]),
+    .library(name: "TLS", targets: ["TLS"]),
+    .library(name: "RPC", targets: ["RPC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
