@@ -34,6 +34,7 @@ extension TBlockHeader {
       if !self.parentStateRoot.isEmpty {
         arena.setBytes(self.parentStateRoot, into: c.pointer(to: \.parent_state_root)!)
       }
+      c.pointee.rblock_height = self.rblockHeight
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -57,6 +58,7 @@ extension TBlockHeader {
       self.timestampMs = c.pointee.timestamp_ms
       self.proposer = decoder.bytes(&c.pointee.proposer)
       self.parentStateRoot = decoder.bytes(&c.pointee.parent_state_root)
+      self.rblockHeight = c.pointee.rblock_height
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }

@@ -50,6 +50,10 @@ extension TBlockHeader {
       writer.key("parentStateRoot")
       writer.bytes(self.parentStateRoot)
     }
+    if self.rblockHeight != 0 {
+      writer.key("rblockHeight")
+      writer.quotedNumber(self.rblockHeight)
+    }
     writer.endObject()
   }
 
@@ -103,6 +107,10 @@ extension TBlockHeader {
           try decoder.markSeen(&seen, 11, field: "parent_state_root")
           if case .null = value { continue }
           self.parentStateRoot = try decoder.bytes(value, field: "parent_state_root")
+        case "rblockHeight", "rblock_height":
+          try decoder.markSeen(&seen, 12, field: "rblock_height")
+          if case .null = value { continue }
+          self.rblockHeight = try decoder.integer(value, UInt64.self, field: "rblock_height")
         default:
           throw decoder.unknownField(key)
         }

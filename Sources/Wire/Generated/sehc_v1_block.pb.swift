@@ -152,6 +152,11 @@ public struct TBlockHeader: WireMessage {
   /// The shard's state root after applying the block at height - 1 (32 bytes).
   public var parentStateRoot: Data = Data()
 
+  /// RBlock rewards credited so far: the rewards of RBlocks (previous block's rblock_height,
+  /// rblock_height] are credited to this shard's accounts before the entries are applied. Never less
+  /// than the previous block's; at most the highest RBlock the proposer has committed; 0 at first.
+  public var rblockHeight: UInt64 = 0
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -167,7 +172,8 @@ public struct TBlockHeader: WireMessage {
     entryCount: UInt32 = 0,
     timestampMs: UInt64 = 0,
     proposer: Data = Data(),
-    parentStateRoot: Data = Data()
+    parentStateRoot: Data = Data(),
+    rblockHeight: UInt64 = 0
   ) {
     self.chainID = chainID
     self.shard = shard
@@ -180,6 +186,7 @@ public struct TBlockHeader: WireMessage {
     self.timestampMs = timestampMs
     self.proposer = proposer
     self.parentStateRoot = parentStateRoot
+    self.rblockHeight = rblockHeight
   }
 }
 

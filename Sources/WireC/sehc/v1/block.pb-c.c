@@ -637,7 +637,7 @@ void   sehc__v1__rblock__free_unpacked
   assert(message->base.descriptor == &sehc__v1__rblock__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sehc__v1__tblock_header__field_descriptors[11] =
+static const ProtobufCFieldDescriptor sehc__v1__tblock_header__field_descriptors[12] =
 {
   {
     "chain_id",
@@ -771,6 +771,18 @@ static const ProtobufCFieldDescriptor sehc__v1__tblock_header__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rblock_height",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__TBlockHeader, rblock_height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__tblock_header__field_indices_by_name[] = {
   0,   /* field[0] = chain_id */
@@ -781,6 +793,7 @@ static const unsigned sehc__v1__tblock_header__field_indices_by_name[] = {
   10,   /* field[10] = parent_state_root */
   5,   /* field[5] = previous_hash */
   9,   /* field[9] = proposer */
+  11,   /* field[11] = rblock_height */
   1,   /* field[1] = shard */
   8,   /* field[8] = timestamp_ms */
   3,   /* field[3] = view */
@@ -788,7 +801,7 @@ static const unsigned sehc__v1__tblock_header__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__tblock_header__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor sehc__v1__tblock_header__descriptor =
 {
@@ -798,7 +811,7 @@ const ProtobufCMessageDescriptor sehc__v1__tblock_header__descriptor =
   "Sehc__V1__TBlockHeader",
   "sehc.v1",
   sizeof(Sehc__V1__TBlockHeader),
-  11,
+  12,
   sehc__v1__tblock_header__field_descriptors,
   sehc__v1__tblock_header__field_indices_by_name,
   1,  sehc__v1__tblock_header__number_ranges,

@@ -908,6 +908,7 @@ enum WireSamples {
     var message = EraseRecord()
     message.recordID = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.reason = "reason-0"
+    message.patient = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     return message
   }
 
@@ -915,6 +916,7 @@ enum WireSamples {
     var message = EraseRecord()
     message.recordID = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.reason = "Édge reason ☺ 😈 \t\"quoted\\\" \u{1} 中文 #0"
+    message.patient = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     return message
   }
 
@@ -945,6 +947,7 @@ enum WireSamples {
     message.timestampMs = 69269232550833
     message.proposer = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 71 &+ 0) })
     message.parentStateRoot = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 78 &+ 0) })
+    message.rblockHeight = 92358976734444
     return message
   }
 
@@ -961,6 +964,7 @@ enum WireSamples {
     message.timestampMs = UInt64.max
     message.proposer = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 71 &+ 0) })
     message.parentStateRoot = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 78 &+ 0) })
+    message.rblockHeight = UInt64.max
     return message
   }
 

@@ -130,10 +130,16 @@ struct  Sehc__V1__TBlockHeader
    * The shard's state root after applying the block at height - 1 (32 bytes).
    */
   ProtobufCBinaryData parent_state_root;
+  /*
+   * RBlock rewards credited so far: the rewards of RBlocks (previous block's rblock_height,
+   * rblock_height] are credited to this shard's accounts before the entries are applied. Never less
+   * than the previous block's; at most the highest RBlock the proposer has committed; 0 at first.
+   */
+  uint64_t rblock_height;
 };
 #define SEHC__V1__TBLOCK_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__tblock_header__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, {0,NULL}, {0,NULL}, 0, 0, {0,NULL}, {0,NULL} }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, {0,NULL}, {0,NULL}, 0, 0, {0,NULL}, {0,NULL}, 0 }
 
 
 typedef enum {
