@@ -102,6 +102,28 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Ledger (transactions, blocks, state, SQLite storage, blob store)
+  .target(
+    name: "Ledger",
+    dependencies: [
+      "Wire", "ChainCrypto",
+      .product(name: "GRDB", package: "GRDB.swift"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "LedgerTests",
+    dependencies: ["Ledger", "Wire", "ChainCrypto", "ledger-crash-writer"],
+    swiftSettings: swiftSettings
+  ),
+  // Writes blocks in a loop for the crash test (LedgerTests/CrashTests), which kills it with SIGKILL.
+  .executableTarget(
+    name: "ledger-crash-writer",
+    dependencies: ["Ledger", "Wire", "ChainCrypto"],
+    path: "Tools/LedgerCrashWriter",
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
@@ -120,6 +142,7 @@ let package = Package(
     .executable(name: "sehc", targets: ["sehc"]),
     .library(name: "Wire", targets: ["Wire"]),
     .library(name: "ChainCrypto", targets: ["ChainCrypto"]),
+    .library(name: "Ledger", targets: ["Ledger"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -127,6 +150,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: targets
 )
