@@ -244,7 +244,7 @@ public enum LedgerExecutor {
         let mark = ReceiptMark(outcome: .compensated, sourceShard: receipt.sourceRef.shard, position: scope.position)
         state.set(markKey, mark.encoded)
         scope.effects.crossShard.append(
-          CrossShardUpdate(txID: receipt.txID, state: .aborted, decidedIn: scope.blockRef))
+          CrossShardUpdate(txID: receipt.txID, state: .aborted, decidedIn: receipt.sourceRef))
         return .done(.aborted)
       }
     } catch let rejection as Rejection {

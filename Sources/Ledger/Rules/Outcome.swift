@@ -38,7 +38,7 @@ public struct CrossShardUpdate: Sendable, Hashable {
 
   public var txID: Data
   public var state: State
-  /// This block.
+  /// The target shard's block that applied or rejected the other side.
   public var decidedIn: BlockRef
 }
 
