@@ -40,6 +40,8 @@ struct TestNetwork {
   var states: [ShardState]
   var parents: [TBlocks.Parent]
   var blocks: [[TBlock]]
+  /// Every committed block in commit order (shard, block, outcome).
+  var log: [(shard: UInt32, block: TBlock, outcome: BlockOutcome)] = []
   var timestampMs: UInt64 = 1_700_000_000_000
 
   init(shardCount: UInt32 = 2, membersPerShard: Int = 3, genesisBalance: UInt64 = 1_000) throws {
@@ -203,6 +205,7 @@ struct TestNetwork {
       height: context.height, hash: context.blockHash.data, timestampMs: context.timestampMs,
       rblockHeight: context.header.rblockHeight, stateRoot: outcome.stateRoot.data)
     blocks[Int(shard)].append(block)
+    log.append((shard, block, outcome))
     return (block, outcome)
   }
 
