@@ -20,5 +20,15 @@ let package = Package(
       dependencies: ["BenchSupport", .product(name: "ChainCrypto", package: "SeHealthChain")],
       swiftSettings: swiftSettings
     ),
+    .executableTarget(
+      name: "bench-ledger",
+      dependencies: [
+        "BenchSupport",
+        .product(name: "ChainCrypto", package: "SeHealthChain"),
+        .product(name: "Ledger", package: "SeHealthChain"),
+        .product(name: "Wire", package: "SeHealthChain"),
+      ],
+      swiftSettings: swiftSettings
+    ),
   ]
 )

@@ -77,6 +77,7 @@ extension BlobStore {
       var context = try AES256GCM.KeyedContext(key: key)
       let chunk = UInt64(ChainParameters.chunkSize)
       var stale: [UInt64] = []
+      let chunksBefore = state.chunkHashes.count
       var remaining = data[...]
       var position = state.received
       while !remaining.isEmpty {
@@ -106,8 +107,9 @@ extension BlobStore {
         }
         position += UInt64(take)
       }
-      try DurableFile.syncDirectory(sessionDirectory(id) + "/chunks")
-      try DurableFile.syncDirectory(sessionDirectory(id))
+      // Chunk files are fsync-ed; their directory entries become durable here. Piece files live in
+      // the session directory, which the session state's durable write below syncs.
+      if state.chunkHashes.count > chunksBefore { try DurableFile.syncDirectory(sessionDirectory(id) + "/chunks") }
       hashes.withLock { running in
         if let hash = running[id], hash.bytes == state.received {
           hash.hasher?.update(data)
