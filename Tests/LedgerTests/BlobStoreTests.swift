@@ -91,7 +91,8 @@ import Wire
     #expect(foreignManifest == manifest)
     try FileManager.default.removeItem(atPath: blobs.blobDirectory(manifest.merkleRoot) + "/key")
     try FileManager.default.copyItem(
-      atPath: foreign.blobDirectory(manifest.merkleRoot) + "/key", toPath: blobs.blobDirectory(manifest.merkleRoot) + "/key")
+      atPath: foreign.blobDirectory(manifest.merkleRoot) + "/key",
+      toPath: blobs.blobDirectory(manifest.merkleRoot) + "/key")
     #expect(throws: BlobStoreError.self) { try blobs.read(manifest) }
   }
 
@@ -100,7 +101,8 @@ import Wire
     var session: UploadSession
     do {
       let blobs = try store()
-      session = try blobs.beginUpload(totalSize: UInt64(image.count), contentHash: SHA256.hash(image).data, nowMs: now)
+      session = try blobs.beginUpload(
+        totalSize: UInt64(image.count), contentHash: SHA256.hash(image).data, nowMs: now)
       #expect(session.sessionID.count == 16)
       #expect(session.chunkSize == 1 << 20)
       var offset = 0
@@ -120,7 +122,8 @@ import Wire
       try blobs.appendUpload(session.sessionID, offset: 1_400_000, data: Data(count: 10), nowMs: now)
       Issue.record("a piece at the wrong offset was taken")
     } catch let error as BlobStoreError {
-      #expect(error == .offsetMismatch(session: session.sessionID.hexString, expected: 1_500_000, got: 1_400_000))
+      #expect(
+        error == .offsetMismatch(session: session.sessionID.hexString, expected: 1_500_000, got: 1_400_000))
     }
     #expect(throws: BlobStoreError.self) { try blobs.finishUpload(session.sessionID, nowMs: now) }
     var offset = Int(session.received)
@@ -183,8 +186,11 @@ import Wire
     #expect(throws: BlobStoreError.unknownBlob(blob.hexString)) { try blobs.read(manifest) }
     // A late replica of the erased blob is refused.
     let replica = ChunkReplica(
-      blobID: blob, index: 0, chunkHash: manifest.chunkHashes[0], data: Self.content(1_500_000).prefix(1 << 20))
-    #expect(throws: BlobStoreError.erased(blob.hexString)) { try blobs.importChunk(replica, manifest: manifest) }
+      blobID: blob, index: 0, chunkHash: manifest.chunkHashes[0],
+      data: Self.content(1_500_000).prefix(1 << 20))
+    #expect(throws: BlobStoreError.erased(blob.hexString)) {
+      try blobs.importChunk(replica, manifest: manifest)
+    }
   }
 
   @Test func replicationSealsUnderTheReceiversOwnKey() throws {
@@ -216,7 +222,8 @@ import Wire
   @Test func missingChunkMeansNotHeld() throws {
     let blobs = try store()
     let manifest = try blobs.put(Self.content(2 << 20, seed: 5))
-    try FileManager.default.removeItem(atPath: blobs.chunkPath(manifest.merkleRoot, hash: manifest.chunkHashes[1]))
+    try FileManager.default.removeItem(
+      atPath: blobs.chunkPath(manifest.merkleRoot, hash: manifest.chunkHashes[1]))
     #expect(!blobs.hasAllChunks(manifest))
     #expect(throws: BlobStoreError.missingChunk(blob: manifest.merkleRoot.hexString, index: 1)) {
       try blobs.readChunk(manifest, index: 1)
@@ -232,7 +239,8 @@ import Wire
       pop.clinician0,
       .putImageManifest(
         PutImageManifest(
-          patient: pop.patient0.address.rawRepresentation, kind: "xray", mediaType: "image/png", content: manifest,
+          patient: pop.patient0.address.rawRepresentation, kind: "xray", mediaType: "image/png",
+          content: manifest,
           modality: "DX")))
     #expect(try pop.net.verdict(tx, chunks: blobs).rejection?.code == .chunksMissing)
     try blobs.put(image)
@@ -242,7 +250,8 @@ import Wire
     let recordID = SHA256.hash(tx.body).data
     #expect(try blobs.references(manifest.merkleRoot) == [recordID])
     let erase = pop.net.sign(
-      pop.patient0, .eraseRecord(EraseRecord(recordID: recordID, patient: pop.patient0.address.rawRepresentation)))
+      pop.patient0,
+      .eraseRecord(EraseRecord(recordID: recordID, patient: pop.patient0.address.rawRepresentation)))
     let (_, erased) = try pop.net.commit(shard: 0, entries: [TestNetwork.entry(erase)])
     try blobs.apply(erased.blobEvents)
     #expect(!blobs.hasAllChunks(manifest))

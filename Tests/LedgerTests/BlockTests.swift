@@ -27,7 +27,8 @@ import Wire
   }
 
   func verify(_ block: TBlock, parent: TBlocks.Parent? = nil) throws -> TBlocks.VerifiedBlock {
-    try TBlocks.verify(block, parameters: net.parameters, members: net.members(0), parent: parent ?? self.parent)
+    try TBlocks.verify(
+      block, parameters: net.parameters, members: net.members(0), parent: parent ?? self.parent)
   }
 
   func failure(_ block: TBlock, parent: TBlocks.Parent? = nil) -> String? {
@@ -89,7 +90,8 @@ import Wire
     let header = try TBlockHeader(serializedBytes: block.header)
     let proposal = try TBlocks.propose(
       TBlocks.HeaderFields(
-        chainID: header.chainID, shard: 0, epoch: 0, view: 0, height: header.height, previousHash: header.previousHash,
+        chainID: header.chainID, shard: 0, epoch: 0, view: 0, height: header.height,
+        previousHash: header.previousHash,
         timestampMs: header.timestampMs, parentStateRoot: header.parentStateRoot),
       entries: block.entries, key: keys[1])
     #expect(throws: LedgerError.self) {
@@ -129,7 +131,9 @@ import Wire
     let bytes = try body.serializedData()
     tampered.certificate!.votes[0] = Vote(
       body: bytes,
-      signature: Signature(publicKey: voter.publicKey.rawRepresentation, signature: try voter.sign(domain: .vote, message: bytes)))
+      signature: Signature(
+        publicKey: voter.publicKey.rawRepresentation, signature: try voter.sign(domain: .vote, message: bytes)
+      ))
     #expect(failure(tampered)?.contains("is for block") == true)
     // Too few bits.
     body = try VoteBody(serializedBytes: block.certificate!.votes[0].body)
@@ -137,7 +141,9 @@ import Wire
     let short = try body.serializedData()
     tampered.certificate!.votes[0] = Vote(
       body: short,
-      signature: Signature(publicKey: voter.publicKey.rawRepresentation, signature: try voter.sign(domain: .vote, message: short)))
+      signature: Signature(
+        publicKey: voter.publicKey.rawRepresentation, signature: try voter.sign(domain: .vote, message: short)
+      ))
     #expect(failure(tampered)?.contains("bytes of bits for 7 entries") == true)
   }
 
@@ -199,7 +205,8 @@ import Wire
     }
     #expect(throws: InclusionProofs.Failure.self) {
       try InclusionProofs.verify(
-        entry: block.entries[3], proof: proof, header: block.header, expectedHash: SHA256.hash(Data("x".utf8)))
+        entry: block.entries[3], proof: proof, header: block.header, expectedHash: SHA256.hash(Data("x".utf8))
+      )
     }
     let other = net.blocks[0][0]
     #expect(throws: InclusionProofs.Failure.self) {
@@ -216,7 +223,10 @@ import Wire
     let proof = try InclusionProofs.proof(entries: block.entries, index: 6)
     let decoded = try MerkleProof(serializedBytes: try proof.serializedData())
     #expect(decoded == proof)
-    #expect(decoded.inclusionProof?.verify(leaf: block.entries[6], root: try SHA256Digest(data: TBlockHeader(serializedBytes: block.header).entriesRoot)) == true)
+    #expect(
+      decoded.inclusionProof?.verify(
+        leaf: block.entries[6],
+        root: try SHA256Digest(data: TBlockHeader(serializedBytes: block.header).entriesRoot)) == true)
   }
 
   @Test func bitVectorOrder() {

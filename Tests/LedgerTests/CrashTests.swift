@@ -29,7 +29,8 @@ import Wire
       },
       participants: (0..<participantCount).map {
         GenesisParticipant(
-          publicKey: key("crash-participant-\($0)").publicKey.rawRepresentation, role: .hospital, organisation: "o",
+          publicKey: key("crash-participant-\($0)").publicKey.rawRepresentation, role: .hospital,
+          organisation: "o",
           balance: 1_000_000_000)
       })
   }
@@ -64,9 +65,11 @@ import Wire
       let verified = try TBlocks.verify(block, parameters: parameters, members: members, parent: parent)
       let context = BlockContext(
         parameters: parameters, header: header, blockHash: verified.header.hash, membership: membership)
-      let outcome = try LedgerExecutor.apply(entries: block.entries, decision: block.decision, context: context, state: state)
+      let outcome = try LedgerExecutor.apply(
+        entries: block.entries, decision: block.decision, context: context, state: state)
       state.apply(outcome.changes)
-      #expect(state.stateRoot.data == storedRoot, "block \(header.height): stored root differs from the replay")
+      #expect(
+        state.stateRoot.data == storedRoot, "block \(header.height): stored root differs from the replay")
       hashes.append(verified.header.hash.data)
     }
   }
@@ -83,9 +86,14 @@ import Wire
       validators: genesis.validators,
       assignments: [
         ShardAssignment(
-          epoch: 0, shards: [ShardMembers(shard: 0, members: (0..<3).map { Self.key("crash-validator-\($0)").address.rawRepresentation })])
+          epoch: 0,
+          shards: [
+            ShardMembers(
+              shard: 0, members: (0..<3).map { Self.key("crash-validator-\($0)").address.rawRepresentation })
+          ])
       ])
-    var replay = Replay(parameters: parameters, membership: membership, state: try GenesisState.state(for: genesis, shard: 0))
+    var replay = Replay(
+      parameters: parameters, membership: membership, state: try GenesisState.state(for: genesis, shard: 0))
     var reported: [UInt64: (hash: String, root: String)] = [:]
     var generator = SystemRandomNumberGenerator()
     let started = ContinuousClock.now
@@ -130,8 +138,12 @@ import Wire
         #expect(try store.stateRoot(shard: 0, height: height)?.hexString == expected.root)
       }
       // Blocks replayed in earlier rounds are unchanged; the new ones replay to the stored roots.
-      for (index, hash) in replay.hashes.enumerated() where index % 16 == 0 || index == replay.hashes.count - 1 {
-        #expect(try store.tblock(shard: 0, height: UInt64(index + 1)).map { BlockHashes.hash(header: $0.header).data } == hash)
+      for (index, hash) in replay.hashes.enumerated()
+      where index % 16 == 0 || index == replay.hashes.count - 1 {
+        #expect(
+          try store.tblock(shard: 0, height: UInt64(index + 1)).map {
+            BlockHashes.hash(header: $0.header).data
+          } == hash)
       }
       let fresh = try store.tblocks(shard: 0, from: UInt64(replay.hashes.count + 1), to: head.height)
       for block in fresh {
@@ -143,7 +155,8 @@ import Wire
     }
     // A final full replay from genesis of everything stored.
     let store = try LedgerStore(path: database)
-    var full = Replay(parameters: parameters, membership: membership, state: try GenesisState.state(for: genesis, shard: 0))
+    var full = Replay(
+      parameters: parameters, membership: membership, state: try GenesisState.state(for: genesis, shard: 0))
     let head = try store.head(shard: 0)
     var height: UInt64 = 1
     while height <= head.height {
@@ -155,6 +168,8 @@ import Wire
     #expect(full.state.stateRoot.data == head.stateRoot)
     #expect(iterations >= 10)
     #expect(head.height > 20, "the writer committed too few blocks to mean anything")
-    print("CrashTests: \(iterations) kills, \(head.height) blocks, \(killedMidWrite) kills after a commit before its report")
+    print(
+      "CrashTests: \(iterations) kills, \(head.height) blocks, \(killedMidWrite) kills after a commit before its report"
+    )
   }
 }

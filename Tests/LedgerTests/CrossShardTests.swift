@@ -37,7 +37,8 @@ import Wire
     #expect(!result.accepted)
     #expect(result.rejection?.code == .balanceOverflow)
     #expect(result.crossShard == .aborted)
-    #expect(targetOutcome.receipts == [EmittedReceipt(kind: .abort, txID: txID, targetShard: 0, entryIndex: 0)])
+    #expect(
+      targetOutcome.receipts == [EmittedReceipt(kind: .abort, txID: txID, targetShard: 0, entryIndex: 0)])
     #expect(try test.net.states[1].receiptMark(txID, kind: .apply)?.outcome == .aborted)
     #expect(test.net.account(test.net.lab)!.balance == UInt64.max - 10)
 
@@ -52,7 +53,8 @@ import Wire
     #expect(try test.net.states[0].crossShardHome(txID)?.state == .compensated)
 
     // The same ABORT again, alone and twice in one block: accepted without effect.
-    let (_, again) = try test.net.commit(shard: 0, entries: [TestNetwork.entry(abort), TestNetwork.entry(abort)])
+    let (_, again) = try test.net.commit(
+      shard: 0, entries: [TestNetwork.entry(abort), TestNetwork.entry(abort)])
     #expect(again.results.map(\.status) == [.duplicate, .duplicate])
     #expect(again.results.allSatisfy { $0.accepted })
     #expect(test.net.account(test.admin)!.balance == before)
@@ -68,7 +70,8 @@ import Wire
     var test = self
     let (block, outcome, _) = try test.transferToLab(5)
     let apply = try test.net.receipts(of: block, outcome)[0]
-    let (_, target) = try test.net.commit(shard: 1, entries: [TestNetwork.entry(apply), TestNetwork.entry(apply)])
+    let (_, target) = try test.net.commit(
+      shard: 1, entries: [TestNetwork.entry(apply), TestNetwork.entry(apply)])
     #expect(target.results.map(\.status) == [.applied, .duplicate])
     #expect(test.net.account(test.net.lab)!.balance == UInt64.max - 5)
     let (_, replay) = try test.net.commit(shard: 1, entries: [TestNetwork.entry(apply)])
@@ -97,13 +100,15 @@ import Wire
   @Test func requestToAnUnknownPatientFails() throws {
     var pop = try Population()
     let ghost = pop.net.newKey("ghost", shard: 1)
-    let tx = pop.net.sign(pop.clinician0, .requestAccess(RequestAccess(patient: ghost.address.rawRepresentation, reason: "r")))
+    let tx = pop.net.sign(
+      pop.clinician0, .requestAccess(RequestAccess(patient: ghost.address.rawRepresentation, reason: "r")))
     let id = SHA256.hash(tx.body).data
     let (block, outcome) = try pop.net.commit(shard: 0, entries: [TestNetwork.entry(tx)])
     let (targetBlock, target) = try pop.net.commit(
       shard: 1, entries: try pop.net.receipts(of: block, outcome).map(TestNetwork.entry))
     #expect(target.results[0].rejection?.code == .unknownPatient)
-    try pop.net.commit(shard: 0, entries: try pop.net.receipts(of: targetBlock, target).map(TestNetwork.entry))
+    try pop.net.commit(
+      shard: 0, entries: try pop.net.receipts(of: targetBlock, target).map(TestNetwork.entry))
     #expect(try pop.net.states[0].accessRequest(id)?.state == .failed)
     #expect(try pop.net.states[1].accessRequest(id) == nil)
   }
@@ -118,7 +123,8 @@ import Wire
     let (targetBlock, target) = try pop.net.commit(
       shard: 1, entries: try pop.net.receipts(of: block, outcome).map(TestNetwork.entry))
     #expect(target.results[0].rejection?.code == .unknownGrantee)
-    try pop.net.commit(shard: 0, entries: try pop.net.receipts(of: targetBlock, target).map(TestNetwork.entry))
+    try pop.net.commit(
+      shard: 0, entries: try pop.net.receipts(of: targetBlock, target).map(TestNetwork.entry))
     #expect(try pop.net.states[0].grant(id)?.revoked == true)
   }
 
@@ -132,7 +138,8 @@ import Wire
       shard: 0, entries: try pop.net.receipts(of: block, outcome).map(TestNetwork.entry))
     #expect(target.results[0].rejection?.code == .unknownPatient)
     #expect(try pop.net.states[0].record(id) == nil)
-    let (_, home) = try pop.net.commit(shard: 1, entries: try pop.net.receipts(of: targetBlock, target).map(TestNetwork.entry))
+    let (_, home) = try pop.net.commit(
+      shard: 1, entries: try pop.net.receipts(of: targetBlock, target).map(TestNetwork.entry))
     #expect(home.results[0].status == .applied)
     #expect(try pop.net.states[1].crossShardHome(id)?.state == .compensated)
     #expect(pop.net.account(pop.clinician1)?.nonce == 2, "the nonce stays consumed")
@@ -212,7 +219,8 @@ import Wire
     // after a first transfer). A relayer claims it was accepted: the target recomputes the decision
     // from the votes and refuses.
     var pop = try Population()
-    let tx = pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 5000)))
+    let tx = pop.net.sign(
+      pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 5000)))
     let (block, outcome) = try pop.net.commit(shard: 0, entries: [TestNetwork.entry(tx)])
     #expect(!outcome.results[0].accepted)
     var lying = block
@@ -220,7 +228,8 @@ import Wire
     #expect(throws: LedgerError.self) {
       try TBlocks.verify(lying, parameters: pop.net.parameters, members: pop.net.members(0), parent: nil)
     }
-    let receipt = try Receipts.make(block: lying, entryIndex: 0, kind: .apply, txID: SHA256.hash(tx.body).data, targetShard: 1)
+    let receipt = try Receipts.make(
+      block: lying, entryIndex: 0, kind: .apply, txID: SHA256.hash(tx.body).data, targetShard: 1)
     let rejection = try pop.net.verdicts([TestNetwork.entry(receipt)], shard: 1)[0].rejection
     #expect(rejection?.code == .receiptEntryRejected)
   }
@@ -262,7 +271,8 @@ import Wire
     let (targetBlock, target) = try test.net.commit(shard: 1, entries: [TestNetwork.entry(receipt)])
     #expect(target.results[0].status == .applied)
     // A forged ABORT made from the accepted APPLY entry.
-    let abort = try Receipts.make(block: targetBlock, entryIndex: 0, kind: .abort, txID: receipt.txID, targetShard: 0)
+    let abort = try Receipts.make(
+      block: targetBlock, entryIndex: 0, kind: .abort, txID: receipt.txID, targetShard: 0)
     let rejection = try test.net.verdicts([TestNetwork.entry(abort)], shard: 0)[0].rejection
     #expect(rejection?.code == .receiptEntryAccepted)
   }
@@ -290,12 +300,15 @@ import Wire
     // Two transfers of the admin (nonces 1 and 2). The shard's decision rejects the first and accepts
     // the second: at apply the second has a bad nonce, so it is void and changes nothing.
     var test = self
-    let first = test.net.sign(test.admin, .transfer(Transfer(recipient: test.net.hospital.address.rawRepresentation, amount: 1)))
+    let first = test.net.sign(
+      test.admin, .transfer(Transfer(recipient: test.net.hospital.address.rawRepresentation, amount: 1)))
     let second = test.net.sign(
-      test.admin, .transfer(Transfer(recipient: test.net.hospital.address.rawRepresentation, amount: 2)), nonce: 2)
+      test.admin, .transfer(Transfer(recipient: test.net.hospital.address.rawRepresentation, amount: 2)),
+      nonce: 2)
     let before = test.net.account(test.admin)!
     let (_, outcome) = try test.net.commit(
-      shard: 0, entries: [first, second].map(TestNetwork.entry), votes: Array(repeating: [false, true], count: 3))
+      shard: 0, entries: [first, second].map(TestNetwork.entry),
+      votes: Array(repeating: [false, true], count: 3))
     #expect(outcome.results[0].rejection?.code == .rejectedByVote)
     #expect(outcome.results[1].accepted)
     let rejection = try #require(outcome.results[1].rejection)
@@ -307,7 +320,8 @@ import Wire
   @Test func voidAtApplyIsDeterministic() throws {
     var a = self
     var b = try CrossShardTests()
-    let tx = a.net.sign(a.admin, .transfer(Transfer(recipient: a.net.hospital.address.rawRepresentation, amount: 1)))
+    let tx = a.net.sign(
+      a.admin, .transfer(Transfer(recipient: a.net.hospital.address.rawRepresentation, amount: 1)))
     let votes = Array(repeating: [true, true], count: 3)
     let (_, outcomeA) = try a.net.commit(shard: 0, entries: [tx, tx].map(TestNetwork.entry), votes: votes)
     let (_, outcomeB) = try b.net.commit(shard: 0, entries: [tx, tx].map(TestNetwork.entry), votes: votes)

@@ -13,7 +13,9 @@ import Wire
 @Suite(.serialized) struct DiskFullTests {
   /// Commits transfer blocks of `entriesPerBlock` until a write fails; returns the failure and the
   /// number of blocks stored. Each block also carries large access-request reasons to fill pages fast.
-  static func fill(store: LedgerStore, net: inout TestNetwork, maxBlocks: Int = 400) throws -> (any Error, Int)? {
+  static func fill(store: LedgerStore, net: inout TestNetwork, maxBlocks: Int = 400) throws -> (
+    any Error, Int
+  )? {
     try store.initialize(genesis: net.genesis, shards: [0])
     let ledger = try ShardLedger(store: store, shard: 0)
     let clinician = net.newKey("clinician-full", shard: 0)
@@ -29,7 +31,8 @@ import Wire
           net.sign(
             clinician,
             .requestAccess(
-              RequestAccess(patient: patient.address.rawRepresentation, reason: String(repeating: "r", count: 500))),
+              RequestAccess(
+                patient: patient.address.rawRepresentation, reason: String(repeating: "r", count: 500))),
             nonce: net.nextNonce(clinician) + UInt64(offset)))
       }
       var attempt = net
@@ -80,7 +83,11 @@ import Wire
     mount.executableURL = URL(fileURLWithPath: "/bin/mount")
     mount.arguments = ["-t", "tmpfs", "-o", "size=3m", "tmpfs", dir.path]
     mount.standardError = FileHandle.nullDevice
-    guard (try? mount.run()) != nil, ({ mount.waitUntilExit(); return mount.terminationStatus == 0 })() else {
+    guard (try? mount.run()) != nil,
+      ({
+        mount.waitUntilExit(); return mount.terminationStatus == 0
+      })()
+    else {
       print("DiskFullTests: cannot mount a tmpfs here (needs root); covered by sqliteMaxPageCount only")
       return
     }
@@ -106,6 +113,8 @@ import Wire
     #expect(try reopened.head(shard: 0).height == net.parents[0].height)
     #expect(try reopened.loadState(shard: 0).stateRoot == net.states[0].stateRoot)
     let (block, outcome) = try net.commit(shard: 0, entries: [])
-    #expect(try ShardLedger(store: reopened, shard: 0).commit(block, context: try Self.context(net, block)).stateRoot == outcome.stateRoot)
+    #expect(
+      try ShardLedger(store: reopened, shard: 0).commit(block, context: try Self.context(net, block))
+        .stateRoot == outcome.stateRoot)
   }
 }

@@ -20,7 +20,9 @@ import Wire
           pop.net.sign(
             bob,
             .registerParticipant(
-              RegisterParticipant(role: .clinician, organisation: "st-mary", displayName: "Dr Bob", encryptionKey: Data(count: 32))),
+              RegisterParticipant(
+                role: .clinician, organisation: "st-mary", displayName: "Dr Bob",
+                encryptionKey: Data(count: 32))),
             cosigner: pop.net.hospital))
       ])
     #expect(outcome.results[0].status == .applied)
@@ -45,7 +47,8 @@ import Wire
 
   @Test func putRecordLocal() throws {
     var pop = pop
-    let tx = pop.net.sign(pop.clinician0, TestNetwork.record(patient: pop.patient0, content: "hemoglobin 13.5"))
+    let tx = pop.net.sign(
+      pop.clinician0, TestNetwork.record(patient: pop.patient0, content: "hemoglobin 13.5"))
     let (block, outcome) = try pop.net.commit(shard: 0, entries: [TestNetwork.entry(tx)])
     let result = outcome.results[0]
     #expect(result.status == .applied)
@@ -110,7 +113,8 @@ import Wire
         withPrefix: StateKey.indexPrefix(.requestsReceived, party: pop.patient1.address.rawRepresentation)
       ).count == 1)
 
-    let decide = pop.net.sign(pop.patient1, .decideRequest(DecideRequest(requestID: requestID, approve: true, reason: "ok")))
+    let decide = pop.net.sign(
+      pop.patient1, .decideRequest(DecideRequest(requestID: requestID, approve: true, reason: "ok")))
     let grantID = SHA256.hash(decide.body).data
     let (home, target) = try pop.runAndRelay(decide)
     #expect(home.crossShard == .pending(targetShard: 0))
@@ -129,18 +133,25 @@ import Wire
       pop.net.states[0].entries(
         withPrefix: StateKey.indexPrefix(.grantsReceived, party: pop.clinician0.address.rawRepresentation)
       ).map(\.value) == [grantID])
-    #expect(pop.net.states[1].grantIDs(patient: pop.patient1.address.rawRepresentation, grantee: pop.clinician0.address.rawRepresentation) == [grantID])
+    #expect(
+      pop.net.states[1].grantIDs(
+        patient: pop.patient1.address.rawRepresentation, grantee: pop.clinician0.address.rawRepresentation)
+        == [grantID])
   }
 
   @Test func denyLocal() throws {
     var pop = pop
     let request = pop.net.sign(
-      pop.clinician0, .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r")))
+      pop.clinician0,
+      .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r")))
     let requestID = SHA256.hash(request.body).data
     #expect(try pop.net.run(request).status == .applied)
     #expect(
-      try pop.net.run(pop.net.sign(pop.patient0, .decideRequest(DecideRequest(requestID: requestID, approve: false, reason: "no"))))
-        .status == .applied)
+      try pop.net.run(
+        pop.net.sign(
+          pop.patient0, .decideRequest(DecideRequest(requestID: requestID, approve: false, reason: "no")))
+      )
+      .status == .applied)
     let copy = try #require(try pop.net.states[0].accessRequest(requestID))
     #expect(copy.state == .denied)
     #expect(copy.decisionReason == "no")
@@ -152,7 +163,8 @@ import Wire
     let record = try pop.putRecord(pop.clinician0, for: pop.patient0)
     let stored = try #require(try pop.net.states[0].record(record))
     let reader = pop.clinician1.address.rawRepresentation
-    #expect(try !AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs))
+    #expect(
+      try !AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs))
     let grant = pop.net.sign(
       pop.patient0,
       .grantAccess(GrantAccess(grantee: reader, recordID: record, expiresAtMs: pop.net.timestampMs + 60_000)))
@@ -161,27 +173,34 @@ import Wire
     #expect(home.crossShard == .pending(targetShard: 1))
     #expect(target?.results[0].status == .applied)
     #expect(try pop.net.states[1].grant(grantID)?.recordID == record)
-    #expect(try AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs))
-    #expect(try !AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs + 60_000))
+    #expect(
+      try AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs))
+    #expect(
+      try !AccessPolicy.mayRead(
+        reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs + 60_000))
     #expect(
       try AccessPolicy.mayRead(
         pop.clinician0.address.rawRepresentation, record: stored, state: pop.net.states[0], nowMs: 0))
 
-    let (revokeHome, revokeTarget) = try pop.runAndRelay(pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grantID))))
+    let (revokeHome, revokeTarget) = try pop.runAndRelay(
+      pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grantID))))
     #expect(revokeHome.crossShard == .pending(targetShard: 1))
     #expect(revokeTarget?.results[0].status == .applied)
     #expect(try pop.net.states[0].grant(grantID)?.revoked == true)
     #expect(try pop.net.states[1].grant(grantID)?.revoked == true)
-    #expect(try !AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs))
+    #expect(
+      try !AccessPolicy.mayRead(reader, record: stored, state: pop.net.states[0], nowMs: pop.net.timestampMs))
   }
 
   @Test func revocationArrivingBeforeTheGrantKeepsTheGrantRevoked() throws {
     var pop = pop
-    let grant = pop.net.sign(pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
+    let grant = pop.net.sign(
+      pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
     let grantID = SHA256.hash(grant.body).data
     let (grantBlock, grantOutcome) = try pop.net.commit(shard: 0, entries: [TestNetwork.entry(grant)])
     let (revokeBlock, revokeOutcome) = try pop.net.commit(
-      shard: 0, entries: [TestNetwork.entry(pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grantID))))])
+      shard: 0,
+      entries: [TestNetwork.entry(pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grantID))))])
     // The revocation's receipt reaches shard 1 first.
     #expect(try pop.net.relay(revokeBlock, revokeOutcome)[0].results[0].status == .applied)
     #expect(try pop.net.states[1].grant(grantID) == Grant(grantID: grantID, revoked: true))
@@ -195,7 +214,10 @@ import Wire
     var pop = pop
     let record = try pop.putRecord(pop.clinician0, for: pop.patient0, content: "x-ray notes")
     let erase = pop.net.sign(
-      pop.patient0, .eraseRecord(EraseRecord(recordID: record, reason: "gdpr art. 17", patient: pop.patient0.address.rawRepresentation)))
+      pop.patient0,
+      .eraseRecord(
+        EraseRecord(recordID: record, reason: "gdpr art. 17", patient: pop.patient0.address.rawRepresentation)
+      ))
     let (_, outcome) = try pop.net.commit(shard: 0, entries: [TestNetwork.entry(erase)])
     #expect(outcome.results[0].status == .applied)
     let stored = try #require(try pop.net.states[0].record(record))
@@ -210,7 +232,10 @@ import Wire
     var pop = pop
     let record = try pop.putRecord(pop.clinician0, for: pop.patient0)
     let erase = pop.net.sign(
-      pop.admin1, .eraseRecord(EraseRecord(recordID: record, reason: "court order", patient: pop.patient0.address.rawRepresentation)))
+      pop.admin1,
+      .eraseRecord(
+        EraseRecord(recordID: record, reason: "court order", patient: pop.patient0.address.rawRepresentation))
+    )
     let (home, target) = try pop.runAndRelay(erase)
     #expect(home.crossShard == .pending(targetShard: 0))
     #expect(target?.results[0].status == .applied)
@@ -220,12 +245,15 @@ import Wire
   @Test func transferLocalAndAcrossShards() throws {
     var pop = pop
     let hospital = pop.net.hospital.address.rawRepresentation
-    #expect(try pop.net.run(pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: hospital, amount: 100)))).status == .applied)
+    #expect(
+      try pop.net.run(pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: hospital, amount: 100))))
+        .status == .applied)
     #expect(pop.net.account(pop.net.admin)?.balance == 900)
     #expect(pop.net.account(pop.net.hospital)?.balance == 1100)
 
     let (home, target) = try pop.runAndRelay(
-      pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 40))))
+      pop.net.sign(
+        pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 40))))
     #expect(home.crossShard == .pending(targetShard: 1))
     #expect(target?.results[0].status == .applied)
     #expect(pop.net.account(pop.net.admin)?.balance == 860)
@@ -235,12 +263,17 @@ import Wire
   @Test func transferToANewAccountCreatesIt() throws {
     var pop = pop
     let fresh = pop.net.newKey("fresh", shard: 0)
-    try pop.net.run(pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: fresh.address.rawRepresentation, amount: 5))))
+    try pop.net.run(
+      pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: fresh.address.rawRepresentation, amount: 5))))
     let account = try #require(pop.net.account(fresh))
     #expect(account.balance == 5)
     #expect(account.nonce == 0)
     #expect(account.participant == nil)
     // An unregistered account may spend its tokens (validators' reward accounts are not participants).
-    #expect(try pop.net.run(pop.net.sign(fresh, .transfer(Transfer(recipient: pop.net.admin.address.rawRepresentation, amount: 5)))).status == .applied)
+    #expect(
+      try pop.net.run(
+        pop.net.sign(
+          fresh, .transfer(Transfer(recipient: pop.net.admin.address.rawRepresentation, amount: 5)))
+      ).status == .applied)
   }
 }

@@ -24,11 +24,13 @@ import Wire
     let hash = BlockHashes.hash(header: bytes)
     var signatures: [Address: Data] = [:]
     for key in signers { signatures[key.address] = try RBlocks.sign(hash: hash, key: key) }
-    return RBlock(header: bytes, certificate: RBlocks.certificate(signatures: signatures, membership: net.membership))
+    return RBlock(
+      header: bytes, certificate: RBlocks.certificate(signatures: signatures, membership: net.membership))
   }
 
   func verify(_ block: RBlock) throws -> RBlocks.VerifiedRBlock {
-    try RBlocks.verify(block, chainID: net.chainID, membership: net.membership, assignment: net.assignment, previous: nil)
+    try RBlocks.verify(
+      block, chainID: net.chainID, membership: net.membership, assignment: net.assignment, previous: nil)
   }
 
   @Test func allSignersVerify() throws {
@@ -89,7 +91,8 @@ import Wire
         assignment: net.assignment, previous: (verifiedFirst.header, verifiedFirst.hash))
     }
     #expect(throws: LedgerError.self) {
-      try RBlocks.verify(first, chainID: "other", membership: net.membership, assignment: net.assignment, previous: nil)
+      try RBlocks.verify(
+        first, chainID: "other", membership: net.membership, assignment: net.assignment, previous: nil)
     }
   }
 
@@ -109,7 +112,9 @@ import Wire
     #expect(net.states[0].rewardsHeight == 1)
     // Crediting RBlock 1 again, or skipping to 3, is refused.
     #expect(throws: LedgerError.self) { try net.commit(shard: 0, entries: [], rewardBlocks: [rblock]) }
-    #expect(throws: LedgerError.self) { try net.commit(shard: 0, entries: [], rewardBlocks: [header(height: 3)]) }
+    #expect(throws: LedgerError.self) {
+      try net.commit(shard: 0, entries: [], rewardBlocks: [header(height: 3)])
+    }
     // A block that credits nothing new leaves the height alone.
     try net.commit(shard: 0, entries: [])
     #expect(net.states[0].rewardsHeight == 1)

@@ -34,7 +34,9 @@ import Wire
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return state
     }
-    mutating func bytes(_ count: Int) -> Data { Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }) }
+    mutating func bytes(_ count: Int) -> Data {
+      Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &self) })
+    }
   }
 
   func randomEntries(_ count: Int, seed: UInt64) -> [(key: Data, value: Data)] {
@@ -54,7 +56,9 @@ import Wire
     #expect(empty.stateRoot == Self.referenceRoot([]))
     #expect(empty.stateRoot == StateRoot.root(entries: []))
     // Known answer: a tree of 4,096 leaves, each SHA-256 of the empty string.
-    #expect(empty.stateRoot.hex == MerkleTree(leaves: Array(repeating: SHA256.hash(Data()).data, count: 4096)).root.hex)
+    #expect(
+      empty.stateRoot.hex
+        == MerkleTree(leaves: Array(repeating: SHA256.hash(Data()).data, count: 4096)).root.hex)
   }
 
   @Test func matchesTheIndependentDefinition() {
@@ -120,7 +124,9 @@ import Wire
     // ("ab", "c") and ("a", "bc") must not collide.
     let first = ShardState(entries: [(Data("ab".utf8), Data("c".utf8))])
     let second = ShardState(entries: [(Data("a".utf8), Data("bc".utf8))])
-    #expect(StateRoot.leafHash(key: Data("ab".utf8), value: Data("c".utf8)) != StateRoot.leafHash(key: Data("a".utf8), value: Data("bc".utf8)))
+    #expect(
+      StateRoot.leafHash(key: Data("ab".utf8), value: Data("c".utf8))
+        != StateRoot.leafHash(key: Data("a".utf8), value: Data("bc".utf8)))
     #expect(first.stateRoot != second.stateRoot)
   }
 
@@ -130,8 +136,12 @@ import Wire
     var pop = try Population()
     _ = try pop.putRecord(pop.clinician0, for: pop.patient0)
     _ = try pop.putRecord(pop.clinician1, for: pop.patient0)
-    try pop.runAndRelay(pop.net.sign(pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation))))
-    try pop.runAndRelay(pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 9))))
+    try pop.runAndRelay(
+      pop.net.sign(pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
+    )
+    try pop.runAndRelay(
+      pop.net.sign(
+        pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 9))))
 
     let fresh = try TestNetwork()
     for shard in 0..<2 {

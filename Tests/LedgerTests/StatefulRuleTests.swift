@@ -17,7 +17,8 @@ import Wire
   }
 
   @Test func senderOfAnotherShard() throws {
-    let tx = net.sign(pop.patient1, .transfer(Transfer(recipient: pop.patient0.address.rawRepresentation, amount: 1)))
+    let tx = net.sign(
+      pop.patient1, .transfer(Transfer(recipient: pop.patient0.address.rawRepresentation, amount: 1)))
     let rejection = try net.rejection(tx, shard: 0)
     #expect(rejection?.code == .wrongShard)
     #expect(rejection?.message.contains("lives in shard 1") == true)
@@ -33,14 +34,16 @@ import Wire
   }
 
   @Test func badNonceSaysExpectedAndGot() throws {
-    let tx = net.sign(net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1)), nonce: 6)
+    let tx = net.sign(
+      net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1)), nonce: 6)
     let rejection = try net.rejection(tx)
     #expect(rejection == Rejection(.badNonce, "expected nonce 1, got 6"))
   }
 
   @Test func replayedTransactionHasABadNonce() throws {
     var pop = pop
-    let tx = pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: pop.net.hospital.address.rawRepresentation, amount: 1)))
+    let tx = pop.net.sign(
+      pop.net.admin, .transfer(Transfer(recipient: pop.net.hospital.address.rawRepresentation, amount: 1)))
     #expect(try pop.net.run(tx).status == .applied)
     #expect(try pop.net.rejection(tx) == Rejection(.badNonce, "expected nonce 2, got 1"))
   }
@@ -85,7 +88,8 @@ import Wire
     var other = pop
     let patientB = other.net.newKey("patientB", shard: 0)
     try other.net.run(other.net.register(patientB, .patient))
-    let rejection = try other.net.rejection(other.net.sign(pop.patient0, TestNetwork.record(patient: patientB)))
+    let rejection = try other.net.rejection(
+      other.net.sign(pop.patient0, TestNetwork.record(patient: patientB)))
     #expect(rejection?.code == .roleNotAllowed)
   }
 
@@ -102,14 +106,17 @@ import Wire
   }
 
   @Test func roleNotAllowedToRequest() throws {
-    let tx = net.sign(pop.patient0, .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r")))
+    let tx = net.sign(
+      pop.patient0,
+      .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r")))
     #expect(try code(tx) == .roleNotAllowed)
   }
 
   @Test func requestExpiryInPast() throws {
     let tx = net.sign(
       pop.clinician0,
-      .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r", expiresAtMs: 5)))
+      .requestAccess(
+        RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r", expiresAtMs: 5)))
     let rejection = try net.rejection(tx)
     #expect(rejection?.code == .expiryInPast)
   }
@@ -117,7 +124,9 @@ import Wire
   @Test func requestUnknownRecord() throws {
     let tx = net.sign(
       pop.clinician0,
-      .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, recordID: Data(count: 32), reason: "r")))
+      .requestAccess(
+        RequestAccess(patient: pop.patient0.address.rawRepresentation, recordID: Data(count: 32), reason: "r")
+      ))
     #expect(try code(tx) == .unknownRecord)
   }
 
@@ -128,7 +137,8 @@ import Wire
     let record = try pop.putRecord(pop.clinician0, for: patientB)
     let tx = pop.net.sign(
       pop.clinician0,
-      .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, recordID: record, reason: "r")))
+      .requestAccess(
+        RequestAccess(patient: pop.patient0.address.rawRepresentation, recordID: record, reason: "r")))
     #expect(try pop.net.rejection(tx)?.code == .recordPatientMismatch)
   }
 
@@ -137,10 +147,12 @@ import Wire
     let record = try pop.putRecord(pop.clinician0, for: pop.patient0)
     try pop.net.run(
       pop.net.sign(
-        pop.patient0, .eraseRecord(EraseRecord(recordID: record, patient: pop.patient0.address.rawRepresentation))))
+        pop.patient0,
+        .eraseRecord(EraseRecord(recordID: record, patient: pop.patient0.address.rawRepresentation))))
     let tx = pop.net.sign(
       pop.clinician0,
-      .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, recordID: record, reason: "r")))
+      .requestAccess(
+        RequestAccess(patient: pop.patient0.address.rawRepresentation, recordID: record, reason: "r")))
     #expect(try pop.net.rejection(tx)?.code == .recordErased)
   }
 
@@ -152,7 +164,8 @@ import Wire
   /// A request by a clinician of shard 0 to a patient of shard 1: returns the request id.
   func crossShardRequest(_ pop: inout Population) throws -> Data {
     let tx = pop.net.sign(
-      pop.clinician0, .requestAccess(RequestAccess(patient: pop.patient1.address.rawRepresentation, reason: "care")))
+      pop.clinician0,
+      .requestAccess(RequestAccess(patient: pop.patient1.address.rawRepresentation, reason: "care")))
     let (home, target) = try pop.runAndRelay(tx)
     precondition(home.status == .applied && target?.results[0].status == .applied)
     return SHA256.hash(tx.body).data
@@ -173,13 +186,16 @@ import Wire
     let tx = pop.net.sign(pop.clinician1, .decideRequest(DecideRequest(requestID: request, approve: true)))
     #expect(try pop.net.rejection(tx)?.code == .notAuthorized)
     // An admin of the patient's shard may.
-    #expect(try pop.net.rejection(pop.net.sign(pop.admin1, .decideRequest(DecideRequest(requestID: request, approve: false)))) == nil)
+    #expect(
+      try pop.net.rejection(
+        pop.net.sign(pop.admin1, .decideRequest(DecideRequest(requestID: request, approve: false)))) == nil)
   }
 
   @Test func decideTwiceIsNotPending() throws {
     var pop = pop
     let request = try crossShardRequest(&pop)
-    try pop.runAndRelay(pop.net.sign(pop.patient1, .decideRequest(DecideRequest(requestID: request, approve: false))))
+    try pop.runAndRelay(
+      pop.net.sign(pop.patient1, .decideRequest(DecideRequest(requestID: request, approve: false))))
     let again = pop.net.sign(pop.patient1, .decideRequest(DecideRequest(requestID: request, approve: true)))
     let rejection = try pop.net.rejection(again)
     #expect(rejection == Rejection(.requestNotPending, "request \(request.hexString) is already denied"))
@@ -188,24 +204,28 @@ import Wire
   @Test func approvalExpiryInPast() throws {
     var pop = pop
     let request = try crossShardRequest(&pop)
-    let tx = pop.net.sign(pop.patient1, .decideRequest(DecideRequest(requestID: request, approve: true, expiresAtMs: 10)))
+    let tx = pop.net.sign(
+      pop.patient1, .decideRequest(DecideRequest(requestID: request, approve: true, expiresAtMs: 10)))
     #expect(try pop.net.rejection(tx)?.code == .expiryInPast)
   }
 
   @Test func grantByNonPatient() throws {
-    let tx = net.sign(pop.clinician0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
+    let tx = net.sign(
+      pop.clinician0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
     #expect(try code(tx) == .roleNotAllowed)
   }
 
   @Test func grantOfUnknownRecord() throws {
     let tx = net.sign(
-      pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation, recordID: Data(count: 32))))
+      pop.patient0,
+      .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation, recordID: Data(count: 32))))
     #expect(try code(tx) == .unknownRecord)
   }
 
   @Test func grantExpiryInPast() throws {
     let tx = net.sign(
-      pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation, expiresAtMs: 1)))
+      pop.patient0,
+      .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation, expiresAtMs: 1)))
     #expect(try code(tx) == .expiryInPast)
   }
 
@@ -223,7 +243,8 @@ import Wire
   /// patient0 grants clinician0 (same shard); returns the grant id.
   func localGrant(_ pop: inout Population, expiresAtMs: UInt64 = 0) throws -> Data {
     let tx = pop.net.sign(
-      pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation, expiresAtMs: expiresAtMs)))
+      pop.patient0,
+      .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation, expiresAtMs: expiresAtMs)))
     let result = try pop.net.run(tx)
     precondition(result.status == .applied)
     return SHA256.hash(tx.body).data
@@ -234,14 +255,16 @@ import Wire
     let grant = try localGrant(&pop)
     let tx = pop.net.sign(pop.clinician0, .revokeAccess(RevokeAccess(grantID: grant)))
     #expect(try pop.net.rejection(tx)?.code == .notAuthorized)
-    #expect(try pop.net.rejection(pop.net.sign(pop.net.admin, .revokeAccess(RevokeAccess(grantID: grant)))) == nil)
+    #expect(
+      try pop.net.rejection(pop.net.sign(pop.net.admin, .revokeAccess(RevokeAccess(grantID: grant)))) == nil)
   }
 
   @Test func revokeTwice() throws {
     var pop = pop
     let grant = try localGrant(&pop)
     try pop.net.run(pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grant))))
-    let rejection = try pop.net.rejection(pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grant))))
+    let rejection = try pop.net.rejection(
+      pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grant))))
     #expect(rejection?.code == .grantRevoked)
   }
 
@@ -249,30 +272,35 @@ import Wire
     var pop = pop
     let grant = try localGrant(&pop, expiresAtMs: pop.net.timestampMs + 1500)
     pop.net.timestampMs += 10_000
-    let rejection = try pop.net.rejection(pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grant))))
+    let rejection = try pop.net.rejection(
+      pop.net.sign(pop.patient0, .revokeAccess(RevokeAccess(grantID: grant))))
     #expect(rejection?.code == .grantExpired)
   }
 
   @Test func revokeGranteeCopyIsNotInShard() throws {
     var pop = pop
     // patient1 (shard 1) grants clinician0 (shard 0): shard 0 keeps the grantee's copy.
-    let tx = pop.net.sign(pop.patient1, .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation)))
+    let tx = pop.net.sign(
+      pop.patient1, .grantAccess(GrantAccess(grantee: pop.clinician0.address.rawRepresentation)))
     try pop.runAndRelay(tx)
     let grant = SHA256.hash(tx.body).data
     #expect(try pop.net.states[0].grant(grant) != nil)
-    let rejection = try pop.net.rejection(pop.net.sign(pop.net.admin, .revokeAccess(RevokeAccess(grantID: grant))))
+    let rejection = try pop.net.rejection(
+      pop.net.sign(pop.net.admin, .revokeAccess(RevokeAccess(grantID: grant))))
     #expect(rejection?.code == .notInShard)
   }
 
   @Test func eraseNotAuthorized() throws {
     let tx = net.sign(
-      pop.clinician0, .eraseRecord(EraseRecord(recordID: Data(count: 32), patient: pop.patient0.address.rawRepresentation)))
+      pop.clinician0,
+      .eraseRecord(EraseRecord(recordID: Data(count: 32), patient: pop.patient0.address.rawRepresentation)))
     #expect(try code(tx) == .notAuthorized)
   }
 
   @Test func eraseUnknownRecord() throws {
     let tx = net.sign(
-      pop.patient0, .eraseRecord(EraseRecord(recordID: Data(count: 32), patient: pop.patient0.address.rawRepresentation)))
+      pop.patient0,
+      .eraseRecord(EraseRecord(recordID: Data(count: 32), patient: pop.patient0.address.rawRepresentation)))
     #expect(try code(tx) == .unknownRecord)
   }
 
@@ -281,7 +309,8 @@ import Wire
     let record = try pop.putRecord(pop.clinician0, for: pop.patient0)
     // The admin names another patient of the same shard for patient0's record.
     let tx = pop.net.sign(
-      pop.net.admin, .eraseRecord(EraseRecord(recordID: record, patient: pop.net.admin.address.rawRepresentation)))
+      pop.net.admin,
+      .eraseRecord(EraseRecord(recordID: record, patient: pop.net.admin.address.rawRepresentation)))
     #expect(try pop.net.rejection(tx)?.code == .recordPatientMismatch)
   }
 
@@ -294,14 +323,16 @@ import Wire
   }
 
   @Test func insufficientBalance() throws {
-    let tx = net.sign(net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1001)))
+    let tx = net.sign(
+      net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1001)))
     let rejection = try net.rejection(tx)
     #expect(rejection == Rejection(.insufficientBalance, "balance 1000 is less than the amount 1001"))
   }
 
   @Test func balanceOverflowInTheSameShard() throws {
     var net = try TestNetwork(genesisBalance: UInt64.max)
-    let tx = net.sign(net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1)))
+    let tx = net.sign(
+      net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1)))
     #expect(try net.rejection(tx)?.code == .balanceOverflow)
     net.timestampMs += 1
   }
@@ -317,8 +348,10 @@ import Wire
   }
 
   @Test func secondTransactionOfASenderInOneBlockNeedsTheNextNonce() throws {
-    let first = net.sign(net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1)))
-    let second = net.sign(net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 2)))
+    let first = net.sign(
+      net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 1)))
+    let second = net.sign(
+      net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 2)))
     let third = net.sign(
       net.admin, .transfer(Transfer(recipient: net.hospital.address.rawRepresentation, amount: 3)), nonce: 2)
     let verdicts = try net.verdicts([first, second, third].map(TestNetwork.entry), shard: 0)

@@ -19,18 +19,25 @@ import Wire
 
     init() throws {
       pop = try Population()
-      for index in 0..<5 { recordIDs.append(try pop.putRecord(pop.clinician0, for: pop.patient0, content: "r\(index)")) }
+      for index in 0..<5 {
+        recordIDs.append(try pop.putRecord(pop.clinician0, for: pop.patient0, content: "r\(index)"))
+      }
       recordIDs.append(try pop.putRecord(pop.clinician1, for: pop.patient0, content: "cross"))
-      let transfer = pop.net.sign(pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 7)))
+      let transfer = pop.net.sign(
+        pop.net.admin, .transfer(Transfer(recipient: pop.patient1.address.rawRepresentation, amount: 7)))
       crossTransfer = SHA256.hash(transfer.body).data
       try pop.runAndRelay(transfer)
-      let grant = pop.net.sign(pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
+      let grant = pop.net.sign(
+        pop.patient0, .grantAccess(GrantAccess(grantee: pop.clinician1.address.rawRepresentation)))
       grantID = SHA256.hash(grant.body).data
       try pop.runAndRelay(grant)
-      let request = pop.net.sign(pop.clinician1, .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r")))
+      let request = pop.net.sign(
+        pop.clinician1,
+        .requestAccess(RequestAccess(patient: pop.patient0.address.rawRepresentation, reason: "r")))
       requestID = SHA256.hash(request.body).data
       try pop.runAndRelay(request)
-      let broke = pop.net.sign(pop.patient0, .transfer(Transfer(recipient: pop.net.admin.address.rawRepresentation, amount: 5)))
+      let broke = pop.net.sign(
+        pop.patient0, .transfer(Transfer(recipient: pop.net.admin.address.rawRepresentation, amount: 5)))
       rejectedTransfer = SHA256.hash(broke.body).data
       try pop.net.run(broke)
     }
@@ -40,7 +47,8 @@ import Wire
       try store.initialize(genesis: pop.net.genesis, shards: [0, 1])
       let ledgers = try [ShardLedger(store: store, shard: 0), ShardLedger(store: store, shard: 1)]
       for (shard, block, outcome) in pop.net.log {
-        let context = try BlockContext(parameters: pop.net.parameters, headerBytes: block.header, membership: pop.net.membership)
+        let context = try BlockContext(
+          parameters: pop.net.parameters, headerBytes: block.header, membership: pop.net.membership)
         let stored = try ledgers[Int(shard)].commit(block, context: context)
         #expect(stored.stateRoot == outcome.stateRoot)
       }
@@ -100,12 +108,15 @@ import Wire
     let now = net.timestampMs
     #expect(try store.grants(party: patient, asGrantee: false, nowMs: now).map(\.grantID) == [work.grantID])
     #expect(
-      try store.grants(party: work.pop.clinician1.address.rawRepresentation, asGrantee: true, nowMs: now).map(\.grantID)
+      try store.grants(party: work.pop.clinician1.address.rawRepresentation, asGrantee: true, nowMs: now).map(
+        \.grantID)
         == [work.grantID])
     #expect(try store.accessRequests(party: patient, asRequester: false).map(\.requestID) == [work.requestID])
     #expect(
-      try store.accessRequests(party: work.pop.clinician1.address.rawRepresentation, asRequester: true, state: .pending)
-        .map(\.requestID) == [work.requestID])
+      try store.accessRequests(
+        party: work.pop.clinician1.address.rawRepresentation, asRequester: true, state: .pending
+      )
+      .map(\.requestID) == [work.requestID])
     #expect(try store.accessRequests(party: patient, asRequester: false, state: .approved).isEmpty)
 
     // Accounts.
@@ -142,12 +153,15 @@ import Wire
     do {
       let store = try LedgerStore(path: dir.file("ledger.sqlite"))
       try store.saveConsensusRecord(key: "tchain/0/vote/12", value: Data([1, 2, 3]))
-      try store.saveConsensusRecords([(key: "tchain/0/view", value: Data([4])), (key: "tchain/1/view", value: Data([5]))])
+      try store.saveConsensusRecords([
+        (key: "tchain/0/view", value: Data([4])), (key: "tchain/1/view", value: Data([5])),
+      ])
       try store.saveConsensusRecord(key: "tchain/0/vote/12", value: Data([9]))
     }
     let store = try LedgerStore(path: dir.file("ledger.sqlite"))
     #expect(try store.consensusRecord(key: "tchain/0/vote/12") == Data([9]))
-    #expect(try store.consensusRecords(prefix: "tchain/0/").map(\.key) == ["tchain/0/view", "tchain/0/vote/12"])
+    #expect(
+      try store.consensusRecords(prefix: "tchain/0/").map(\.key) == ["tchain/0/view", "tchain/0/vote/12"])
     try store.deleteConsensusRecords(prefix: "tchain/0/vote/")
     #expect(try store.consensusRecord(key: "tchain/0/vote/12") == nil)
     #expect(try store.consensusRecord(key: "tchain/1/view") == Data([5]))
@@ -177,9 +191,11 @@ import Wire
     #expect(try joiner.loadState(shard: 0).stateRoot.data == head.stateRoot)
 
     // Both nodes commit the next block and agree.
-    let tx = work.pop.net.sign(work.pop.clinician0, TestNetwork.record(patient: work.pop.patient0, content: "after snapshot"))
+    let tx = work.pop.net.sign(
+      work.pop.clinician0, TestNetwork.record(patient: work.pop.patient0, content: "after snapshot"))
     let (block, _) = try work.pop.net.commit(shard: 0, entries: [TestNetwork.entry(tx)])
-    let context = try BlockContext(parameters: work.pop.net.parameters, headerBytes: block.header, membership: work.pop.net.membership)
+    let context = try BlockContext(
+      parameters: work.pop.net.parameters, headerBytes: block.header, membership: work.pop.net.membership)
     let a = try ShardLedger(store: source, shard: 0).commit(block, context: context)
     let b = try ShardLedger(store: joiner, shard: 0).commit(block, context: context)
     #expect(a.stateRoot == b.stateRoot)
@@ -196,14 +212,17 @@ import Wire
     let height = try #require(status.block?.height)
     let validator = net.validators[0].address.rawRepresentation
     var header = RBlockHeader(
-      chainID: net.chainID, height: 1, epoch: 0, previousHash: BlockHashes.zero, proposer: validator, timestampMs: 1,
+      chainID: net.chainID, height: 1, epoch: 0, previousHash: BlockHashes.zero, proposer: validator,
+      timestampMs: 1,
       shards: [
         try store.shardCoverage(shard: 0, from: 1, to: height),
         try store.shardCoverage(shard: 1, from: 1, to: 0),
       ],
       reputation: [ReputationUpdate(validator: validator, previousPPM: 500_000, reputationPPM: 550_000)],
       rewards: [Reward(account: validator, amount: 1234)])
-    #expect(header.shards[0].receiptsEmitted == UInt64(try store.emittedReceipts(shard: 0, from: 1, to: height).count))
+    #expect(
+      header.shards[0].receiptsEmitted
+        == UInt64(try store.emittedReceipts(shard: 0, from: 1, to: height).count))
     let rblock = RBlock(header: try header.serializedData(), certificate: RBlockCertificate())
     try store.commit(rblock: rblock)
     #expect(try store.rblock(height: 0) == rblock)

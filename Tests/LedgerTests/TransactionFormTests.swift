@@ -34,7 +34,10 @@ import Wire
   @Test func tooLarge() throws {
     var parameters = net.parameters
     parameters.maxTransactionBytes = 200
-    let tx = net.sign(alice, .requestAccess(RequestAccess(patient: alice.address.rawRepresentation, reason: String(repeating: "x", count: 300))))
+    let tx = net.sign(
+      alice,
+      .requestAccess(
+        RequestAccess(patient: alice.address.rawRepresentation, reason: String(repeating: "x", count: 300))))
     #expect(throws: Rejection.self) { try TransactionChecks.check(tx, parameters: parameters) }
     do { _ = try TransactionChecks.check(tx, parameters: parameters) } catch {
       #expect(error.code == .tooLarge)
@@ -60,7 +63,11 @@ import Wire
     let bytes = try body.serializedData()
     let tx = SignedTransaction(
       body: bytes,
-      signatures: [Signature(publicKey: alice.publicKey.rawRepresentation, signature: try alice.sign(domain: .transaction, message: bytes))])
+      signatures: [
+        Signature(
+          publicKey: alice.publicKey.rawRepresentation,
+          signature: try alice.sign(domain: .transaction, message: bytes))
+      ])
     #expect(check(tx)?.code == .missingPayload)
   }
 
@@ -69,11 +76,16 @@ import Wire
     let first = try TransactionBody(
       chainID: net.chainID, sender: alice.address.rawRepresentation, nonce: 1, payload: transfer()
     ).serializedData()
-    let second = try TransactionBody(payload: .revokeAccess(RevokeAccess(grantID: Data(count: 32)))).serializedData()
+    let second = try TransactionBody(payload: .revokeAccess(RevokeAccess(grantID: Data(count: 32))))
+      .serializedData()
     let bytes = first + second
     let tx = SignedTransaction(
       body: bytes,
-      signatures: [Signature(publicKey: alice.publicKey.rawRepresentation, signature: try alice.sign(domain: .transaction, message: bytes))])
+      signatures: [
+        Signature(
+          publicKey: alice.publicKey.rawRepresentation,
+          signature: try alice.sign(domain: .transaction, message: bytes))
+      ])
     let rejection = check(tx)
     #expect(rejection?.code == .multiplePayloads)
     #expect(rejection?.message.contains("16, 18") == true || rejection?.message.contains("18, 16") == true)
@@ -123,7 +135,8 @@ import Wire
     var tx = net.sign(alice, transfer())
     let mallory = TestKeys.key("mallory")
     tx.signatures[0] = Signature(
-      publicKey: mallory.publicKey.rawRepresentation, signature: try! mallory.sign(domain: .transaction, message: tx.body))
+      publicKey: mallory.publicKey.rawRepresentation,
+      signature: try! mallory.sign(domain: .transaction, message: tx.body))
     let rejection = check(tx)
     #expect(rejection?.code == .senderMismatch)
     #expect(rejection?.message.contains(mallory.address.hex) == true)
@@ -164,27 +177,37 @@ import Wire
       .putRecord(PutRecord(patient: patient, kind: "Lab Report", mediaType: "text/plain", content: manifest)),
       .putRecord(PutRecord(patient: patient, kind: "", mediaType: "text/plain", content: manifest)),
       .putRecord(PutRecord(patient: patient, kind: "lab", mediaType: "textplain", content: manifest)),
-      .putImageManifest(PutImageManifest(patient: patient, kind: "xray", mediaType: "image/png", content: manifest, modality: "ct")),
       .putImageManifest(
-        PutImageManifest(patient: patient, kind: "xray", mediaType: "image/png", content: manifest, studyInstanceUID: "1.2.x")),
+        PutImageManifest(
+          patient: patient, kind: "xray", mediaType: "image/png", content: manifest, modality: "ct")),
+      .putImageManifest(
+        PutImageManifest(
+          patient: patient, kind: "xray", mediaType: "image/png", content: manifest, studyInstanceUID: "1.2.x"
+        )),
       .requestAccess(RequestAccess(patient: patient, reason: "")),
       .registerParticipant(RegisterParticipant(role: .patient, organisation: "")),
-      .eraseRecord(EraseRecord(recordID: Data(count: 32), reason: String(repeating: "r", count: 513), patient: patient)),
+      .eraseRecord(
+        EraseRecord(recordID: Data(count: 32), reason: String(repeating: "r", count: 513), patient: patient)),
     ]
     for payload in bad {
-      let tx = net.sign(alice, payload, cosigner: TransactionKind(payload).needsCosignature ? net.hospital : nil)
+      let tx = net.sign(
+        alice, payload, cosigner: TransactionKind(payload).needsCosignature ? net.hospital : nil)
       #expect(check(tx)?.code == .invalidText, "\(payload)")
     }
   }
 
   @Test func invalidRole() {
-    let tx = net.sign(alice, .registerParticipant(RegisterParticipant(role: .unspecified, organisation: "o")), cosigner: net.hospital)
+    let tx = net.sign(
+      alice, .registerParticipant(RegisterParticipant(role: .unspecified, organisation: "o")),
+      cosigner: net.hospital)
     #expect(check(tx)?.code == .invalidRole)
   }
 
   @Test func invalidKey() {
     let tx = net.sign(
-      alice, .registerParticipant(RegisterParticipant(role: .patient, organisation: "o", encryptionKey: Data(count: 16))),
+      alice,
+      .registerParticipant(
+        RegisterParticipant(role: .patient, organisation: "o", encryptionKey: Data(count: 16))),
       cosigner: net.hospital)
     #expect(check(tx)?.code == .invalidKey)
   }
@@ -218,14 +241,23 @@ import Wire
     let manifest = TestNetwork.manifest(Data("x".utf8))
     func rejected(_ metadata: [Attribute]) -> Rejection? {
       check(
-        net.sign(alice, .putRecord(PutRecord(patient: patient, kind: "k", mediaType: "a/b", content: manifest, metadata: metadata))))
+        net.sign(
+          alice,
+          .putRecord(
+            PutRecord(patient: patient, kind: "k", mediaType: "a/b", content: manifest, metadata: metadata))))
     }
     #expect(rejected([Attribute(key: "a", value: "1"), Attribute(key: "b", value: "2")]) == nil)
-    #expect(rejected([Attribute(key: "b", value: "1"), Attribute(key: "a", value: "2")])?.code == .invalidMetadata)
-    #expect(rejected([Attribute(key: "a", value: "1"), Attribute(key: "a", value: "2")])?.message.contains("sorted and unique") == true)
+    #expect(
+      rejected([Attribute(key: "b", value: "1"), Attribute(key: "a", value: "2")])?.code == .invalidMetadata)
+    #expect(
+      rejected([Attribute(key: "a", value: "1"), Attribute(key: "a", value: "2")])?.message.contains(
+        "sorted and unique") == true)
     #expect(rejected([Attribute(key: "", value: "1")])?.code == .invalidMetadata)
-    #expect(rejected([Attribute(key: "a", value: String(repeating: "v", count: 1025))])?.code == .invalidMetadata)
-    #expect(rejected((0..<33).map { Attribute(key: String(format: "k%02d", $0), value: "") })?.code == .invalidMetadata)
+    #expect(
+      rejected([Attribute(key: "a", value: String(repeating: "v", count: 1025))])?.code == .invalidMetadata)
+    #expect(
+      rejected((0..<33).map { Attribute(key: String(format: "k%02d", $0), value: "") })?.code
+        == .invalidMetadata)
   }
 
   @Test func zeroAmount() {
@@ -253,6 +285,7 @@ import Wire
   }
 
   @Test func rejectionDescriptionIsCodeThenMessage() {
-    #expect(Rejection(.badNonce, "expected nonce 4, got 6").description == "bad_nonce: expected nonce 4, got 6")
+    #expect(
+      Rejection(.badNonce, "expected nonce 4, got 6").description == "bad_nonce: expected nonce 4, got 6")
   }
 }

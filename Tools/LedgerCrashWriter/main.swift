@@ -28,7 +28,8 @@ guard arguments.count == 4, let seedValue = UInt64(arguments[3]) else {
   fail("usage: ledger-crash-writer <database> <genesis.binpb> <seed>")
 }
 let genesis: Genesis
-do { genesis = try Genesis(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: arguments[2]))) } catch {
+do { genesis = try Genesis(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: arguments[2]))) } catch
+{
   fail("cannot read the genesis: \(error)")
 }
 
@@ -63,37 +64,46 @@ do {
     for _ in 0..<40 {
       let from = participants[Int(next() % UInt64(participants.count))]
       var to = participants[Int(next() % UInt64(participants.count))]
-      if to.address == from.address { to = participants[(participants.firstIndex { $0.address == from.address }! + 1) % participants.count] }
+      if to.address == from.address {
+        to = participants[(participants.firstIndex { $0.address == from.address }! + 1) % participants.count]
+      }
       let committed = try state.account(from.address.rawRepresentation)?.nonce ?? 0
       let nonce = nonces[from.address] ?? committed + 1
       nonces[from.address] = nonce + 1
       let body = TransactionBody(
-        chainID: parameters.chainID, sender: from.address.rawRepresentation, nonce: nonce, createdAtMs: head.height,
+        chainID: parameters.chainID, sender: from.address.rawRepresentation, nonce: nonce,
+        createdAtMs: head.height,
         payload: .transfer(Transfer(recipient: to.address.rawRepresentation, amount: 1 + next() % 5)))
       let bytes = try body.serializedData()
       let signed = SignedTransaction(
         body: bytes,
         signatures: [
-          Signature(publicKey: from.publicKey.rawRepresentation, signature: try from.sign(domain: .transaction, message: bytes))
+          Signature(
+            publicKey: from.publicKey.rawRepresentation,
+            signature: try from.sign(domain: .transaction, message: bytes))
         ])
       entries.append(try TBlockEntry(entry: .transaction(signed)).serializedData())
     }
     let proposal = try TBlocks.propose(
       TBlocks.HeaderFields(
-        chainID: parameters.chainID, shard: 0, epoch: 0, view: 0, height: head.height + 1, previousHash: head.hash,
+        chainID: parameters.chainID, shard: 0, epoch: 0, view: 0, height: head.height + 1,
+        previousHash: head.hash,
         timestampMs: genesis.genesisTimeMs + head.height + 1, parentStateRoot: head.stateRoot),
       entries: entries, key: validators[0])
-    let verified = try TBlocks.verify(proposal, parameters: parameters, members: memberSet, parent: head.parent)
+    let verified = try TBlocks.verify(
+      proposal, parameters: parameters, members: memberSet, parent: head.parent)
     let context = BlockContext(
       parameters: parameters, header: verified.header, blockHash: verified.hash, membership: membership)
     let prepared = LedgerExecutor.prepare(entries: entries, context: context)
     let verdicts = try LedgerExecutor.validate(prepared, context: context, state: state)
     // The member persists the proposal and its vote before sending the vote.
     let votes = try validators.map {
-      try Votes.make(header: verified.header, blockHash: verified.hash, valid: verdicts.map(\.isValid), key: $0)
+      try Votes.make(
+        header: verified.header, blockHash: verified.hash, valid: verdicts.map(\.isValid), key: $0)
     }
     try store.saveConsensusRecord(key: "tchain/0/vote", value: try votes[0].serializedData())
-    let block = try TBlocks.assemble(proposal, certificate: CommitCertificates.make(votes), members: memberSet)
+    let block = try TBlocks.assemble(
+      proposal, certificate: CommitCertificates.make(votes), members: memberSet)
     let outcome = try ledger.commit(block, context: context, prepared: prepared)
     // An unbuffered write(2): the line is out before the next block starts.
     FileHandle.standardOutput.write(

@@ -9,7 +9,9 @@ public enum BlobManifests {
   public static func make(_ data: Data) -> BlobManifest {
     let chunk = ChainParameters.chunkSize
     let hashes = stride(from: 0, to: data.count, by: chunk).map { start in
-      data.withUnsafeBytes { SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[start..<min(start + chunk, data.count)])).data }
+      data.withUnsafeBytes {
+        SHA256.hash(UnsafeRawBufferPointer(rebasing: $0[start..<min(start + chunk, data.count)])).data
+      }
     }
     return make(chunkHashes: hashes, totalSize: UInt64(data.count), contentHash: SHA256.hash(data).data)
   }

@@ -16,13 +16,15 @@ extension BlobStore {
     guard replica.blobID == manifest.merkleRoot, manifest.chunkHashes.indices.contains(index),
       manifest.chunkHashes[index] == replica.chunkHash
     else {
-      throw BlobStoreError.invalidManifest("the replica of chunk \(index) does not belong to blob \(manifest.merkleRoot.hexString)")
+      throw BlobStoreError.invalidManifest(
+        "the replica of chunk \(index) does not belong to blob \(manifest.merkleRoot.hexString)")
     }
     guard replica.data.count == BlobManifests.chunkLength(manifest, index: index),
       SHA256.hash(replica.data).data == replica.chunkHash
     else {
       throw BlobStoreError.corruptChunk(
-        blob: manifest.merkleRoot.hexString, index: index, detail: "the replicated data does not hash to the chunk hash")
+        blob: manifest.merkleRoot.hexString, index: index,
+        detail: "the replicated data does not hash to the chunk hash")
     }
     try lock.withLock { _ in
       let blobID = manifest.merkleRoot
@@ -43,15 +45,19 @@ extension BlobStore {
       }
       var context = try AES256GCM.KeyedContext(key: key)
       try writeFile(
-        try context.seal(replica.data, authenticating: Self.chunkLabel + replica.chunkHash).combined, to: path,
+        try context.seal(replica.data, authenticating: Self.chunkLabel + replica.chunkHash).combined,
+        to: path,
         sync: true)
     }
   }
 
   /// Chunk `index` of a blob held here, as a replica for another member (or a FetchChunk answer).
   public func exportChunk(blobID: Data, index: Int) throws -> ChunkReplica {
-    guard let manifest = try manifest(blobID: blobID) else { throw BlobStoreError.unknownBlob(blobID.hexString) }
+    guard let manifest = try manifest(blobID: blobID) else {
+      throw BlobStoreError.unknownBlob(blobID.hexString)
+    }
     let data = try readChunk(manifest, index: index)
-    return ChunkReplica(blobID: blobID, index: UInt32(index), chunkHash: manifest.chunkHashes[index], data: data)
+    return ChunkReplica(
+      blobID: blobID, index: UInt32(index), chunkHash: manifest.chunkHashes[index], data: data)
   }
 }

@@ -30,7 +30,9 @@ extension BlobStore {
 
   /// Opens a session for `totalSize` bytes (1 byte to 4 GiB) expiring `ttlMs` after `nowMs`. A
   /// non-empty `contentHash` is checked when the session finishes.
-  public func beginUpload(totalSize: UInt64, contentHash: Data = Data(), nowMs: UInt64, ttlMs: UInt64 = 86_400_000)
+  public func beginUpload(
+    totalSize: UInt64, contentHash: Data = Data(), nowMs: UInt64, ttlMs: UInt64 = 86_400_000
+  )
     throws -> UploadSession
   {
     guard totalSize >= 1, totalSize <= ChainParameters.maxBlobSize else {
@@ -42,7 +44,8 @@ extension BlobStore {
     let id = try SecureRandom.bytes(count: 16)
     let key = try SymmetricKey.random()
     let state = UploadState(
-      id: id, totalSize: totalSize, contentHash: contentHash, expiresAtMs: nowMs + ttlMs, received: 0, chunkHashes: [],
+      id: id, totalSize: totalSize, contentHash: contentHash, expiresAtMs: nowMs + ttlMs, received: 0,
+      chunkHashes: [],
       wrappedKey: try wrapUpload(key, id: id), pieces: [])
     try lock.withLock { _ in
       try DurableFile.makeDirectory(sessionDirectory(id) + "/chunks")
@@ -70,7 +73,8 @@ extension BlobStore {
       }
       guard state.received + UInt64(data.count) <= state.totalSize else {
         throw BlobStoreError.tooLarge(
-          "upload session \(id.hexString) takes \(state.totalSize) bytes; \(state.received + UInt64(data.count)) would exceed it")
+          "upload session \(id.hexString) takes \(state.totalSize) bytes; \(state.received + UInt64(data.count)) would exceed it"
+        )
       }
       guard !data.isEmpty else { return info(state) }
       let key = try unwrapUpload(state.wrappedKey, id: id)
@@ -109,7 +113,9 @@ extension BlobStore {
       }
       // Chunk files are fsync-ed; their directory entries become durable here. Piece files live in
       // the session directory, which the session state's durable write below syncs.
-      if state.chunkHashes.count > chunksBefore { try DurableFile.syncDirectory(sessionDirectory(id) + "/chunks") }
+      if state.chunkHashes.count > chunksBefore {
+        try DurableFile.syncDirectory(sessionDirectory(id) + "/chunks")
+      }
       hashes.withLock { running in
         if let hash = running[id], hash.bytes == state.received {
           hash.hasher?.update(data)
@@ -132,7 +138,8 @@ extension BlobStore {
     try lock.withLock { _ in
       let state = try load(id, nowMs: nowMs)
       guard state.received == state.totalSize else {
-        throw BlobStoreError.incomplete(session: id.hexString, received: state.received, total: state.totalSize)
+        throw BlobStoreError.incomplete(
+          session: id.hexString, received: state.received, total: state.totalSize)
       }
       let key = try unwrapUpload(state.wrappedKey, id: id)
       let contentHash: Data
@@ -147,7 +154,9 @@ extension BlobStore {
           guard let sealed = try DurableFile.read(sessionDirectory(id) + "/chunks/" + hash.hexString) else {
             throw BlobStoreError.missingChunk(blob: "session \(id.hexString)", index: 0)
           }
-          hasher.update(try context.open(try AES256GCM.SealedBox(combined: sealed), authenticating: Self.chunkLabel + hash))
+          hasher.update(
+            try context.open(
+              try AES256GCM.SealedBox(combined: sealed), authenticating: Self.chunkLabel + hash))
         }
         contentHash = hasher.finalize().data
       }
@@ -203,9 +212,12 @@ extension BlobStore {
     }
     let state: UploadState
     do { state = try JSONDecoder().decode(UploadState.self, from: bytes) } catch {
-      throw BlobStoreError.io(path: sessionDirectory(id) + "/session", detail: "unreadable session state: \(error)")
+      throw BlobStoreError.io(
+        path: sessionDirectory(id) + "/session", detail: "unreadable session state: \(error)")
     }
-    guard state.expiresAtMs > nowMs else { throw BlobStoreError.sessionExpired(id.hexString, expiredAtMs: state.expiresAtMs) }
+    guard state.expiresAtMs > nowMs else {
+      throw BlobStoreError.sessionExpired(id.hexString, expiredAtMs: state.expiresAtMs)
+    }
     return state
   }
 
@@ -220,20 +232,25 @@ extension BlobStore {
     guard let sealed = try DurableFile.read(path) else {
       throw BlobStoreError.io(path: path, detail: "a stored piece of the session is missing")
     }
-    do { return try context.open(try AES256GCM.SealedBox(combined: sealed), authenticating: pieceAAD(id, offset)) } catch {
+    do {
+      return try context.open(try AES256GCM.SealedBox(combined: sealed), authenticating: pieceAAD(id, offset))
+    } catch {
       throw BlobStoreError.io(path: path, detail: "a stored piece of the session fails authentication")
     }
   }
 
   private func wrapUpload(_ key: SymmetricKey, id: Data) throws -> Data {
-    try key.withUnsafeBytes { try AES256GCM.seal(Data($0), using: masterKey, authenticating: Self.uploadKeyLabel + id).combined }
+    try key.withUnsafeBytes {
+      try AES256GCM.seal(Data($0), using: masterKey, authenticating: Self.uploadKeyLabel + id).combined
+    }
   }
 
   private func unwrapUpload(_ wrapped: Data, id: Data) throws -> SymmetricKey {
     do {
       return SymmetricKey(
         data: try AES256GCM.open(
-          try AES256GCM.SealedBox(combined: wrapped), using: masterKey, authenticating: Self.uploadKeyLabel + id))
+          try AES256GCM.SealedBox(combined: wrapped), using: masterKey,
+          authenticating: Self.uploadKeyLabel + id))
     } catch { throw BlobStoreError.wrongMasterKey(path: sessionDirectory(id)) }
   }
 }

@@ -36,7 +36,9 @@ public final class BlobStore: ChunkAvailability, Sendable {
     }
     root = directory
     self.masterKey = masterKey
-    for sub in ["blobs", "refs", "sessions", "erased"] { try DurableFile.makeDirectory(directory + "/" + sub) }
+    for sub in ["blobs", "refs", "sessions", "erased"] {
+      try DurableFile.makeDirectory(directory + "/" + sub)
+    }
     let check = directory + "/master.check"
     if let sealed = try DurableFile.read(check) {
       do {
@@ -45,7 +47,8 @@ public final class BlobStore: ChunkAvailability, Sendable {
       } catch { throw BlobStoreError.wrongMasterKey(path: directory) }
     } else {
       try DurableFile.write(
-        try AES256GCM.seal(Self.checkLabel, using: masterKey, authenticating: Self.checkLabel).combined, to: check)
+        try AES256GCM.seal(Self.checkLabel, using: masterKey, authenticating: Self.checkLabel).combined,
+        to: check)
     }
   }
 
@@ -66,7 +69,8 @@ public final class BlobStore: ChunkAvailability, Sendable {
   func unwrap(_ wrapped: Data, blobID: Data) throws -> SymmetricKey {
     do {
       let box = try AES256GCM.SealedBox(combined: wrapped)
-      return SymmetricKey(data: try AES256GCM.open(box, using: masterKey, authenticating: Self.keyLabel + blobID))
+      return SymmetricKey(
+        data: try AES256GCM.open(box, using: masterKey, authenticating: Self.keyLabel + blobID))
     } catch {
       throw BlobStoreError.wrongMasterKey(path: blobDirectory(blobID) + "/key")
     }
@@ -160,7 +164,8 @@ public final class BlobStore: ChunkAvailability, Sendable {
 
   func readChunk(_ manifest: BlobManifest, index: Int, context: inout AES256GCM.KeyedContext) throws -> Data {
     guard manifest.chunkHashes.indices.contains(index) else {
-      throw BlobStoreError.invalidManifest("chunk \(index) is outside a blob of \(manifest.chunkHashes.count) chunks")
+      throw BlobStoreError.invalidManifest(
+        "chunk \(index) is outside a blob of \(manifest.chunkHashes.count) chunks")
     }
     let blob = manifest.merkleRoot.hexString
     let hash = manifest.chunkHashes[index]
@@ -169,13 +174,16 @@ public final class BlobStore: ChunkAvailability, Sendable {
     }
     let plaintext: Data
     do {
-      plaintext = try context.open(try AES256GCM.SealedBox(combined: sealed), authenticating: Self.chunkLabel + hash)
+      plaintext = try context.open(
+        try AES256GCM.SealedBox(combined: sealed), authenticating: Self.chunkLabel + hash)
     } catch {
       throw BlobStoreError.corruptChunk(blob: blob, index: index, detail: "authentication failed (\(error))")
     }
-    guard plaintext.count == BlobManifests.chunkLength(manifest, index: index), SHA256.hash(plaintext).data == hash
+    guard plaintext.count == BlobManifests.chunkLength(manifest, index: index),
+      SHA256.hash(plaintext).data == hash
     else {
-      throw BlobStoreError.corruptChunk(blob: blob, index: index, detail: "the plaintext does not match the manifest's hash")
+      throw BlobStoreError.corruptChunk(
+        blob: blob, index: index, detail: "the plaintext does not match the manifest's hash")
     }
     return plaintext
   }
@@ -190,7 +198,8 @@ public final class BlobStore: ChunkAvailability, Sendable {
       content.append(try readChunk(manifest, index: index, context: &context))
     }
     guard SHA256.hash(content).data == manifest.contentHash else {
-      throw BlobStoreError.invalidManifest("the content of blob \(manifest.merkleRoot.hexString) does not hash to content_hash")
+      throw BlobStoreError.invalidManifest(
+        "the content of blob \(manifest.merkleRoot.hexString) does not hash to content_hash")
     }
     return content
   }

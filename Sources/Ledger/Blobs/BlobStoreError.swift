@@ -40,11 +40,13 @@ public enum BlobStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case .tooLarge(let detail): detail
     case .incomplete(let id, let received, let total):
       "upload session \(id) has \(received) of \(total) bytes; it cannot be finished yet"
-    case .contentHashMismatch(let id): "the content of upload session \(id) does not hash to the announced content hash"
+    case .contentHashMismatch(let id):
+      "the content of upload session \(id) does not hash to the announced content hash"
     case .invalidManifest(let detail): "invalid blob manifest: \(detail)"
     case .unknownBlob(let id): "blob \(id) is not stored here"
     case .missingChunk(let blob, let index): "chunk \(index) of blob \(blob) is missing"
-    case .corruptChunk(let blob, let index, let detail): "chunk \(index) of blob \(blob) is corrupt: \(detail)"
+    case .corruptChunk(let blob, let index, let detail):
+      "chunk \(index) of blob \(blob) is corrupt: \(detail)"
     case .erased(let id): "blob \(id) was erased here"
     case .io(let path, let detail): "\(path): \(detail)"
     }

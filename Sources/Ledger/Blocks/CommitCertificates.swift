@@ -60,8 +60,10 @@ public enum CommitCertificates {
     var seen = Set<Address>()
     for (index, vote) in certificate.votes.enumerated() {
       let result: (Votes.Checked, Ed25519.BatchItem)
-      do { result = try Votes.checkForm(vote, header: header, blockHash: blockHash, members: members) } catch {
-        throw error.nonMember ? .nonMember(index: index, detail: error.detail) : .badVote(index: index, detail: error.detail)
+      do { result = try Votes.checkForm(vote, header: header, blockHash: blockHash, members: members) } catch
+      {
+        throw error.nonMember
+          ? .nonMember(index: index, detail: error.detail) : .badVote(index: index, detail: error.detail)
       }
       guard seen.insert(result.0.voter).inserted else {
         throw .badVote(index: index, detail: "a second vote of \(result.0.voter)")

@@ -31,7 +31,8 @@ public enum InclusionProofs {
       throw Failure(detail: "the header is not a TBlockHeader: \(error)")
     }
     guard proof.treeSize == UInt64(decoded.entryCount) else {
-      throw Failure(detail: "the proof is for a tree of \(proof.treeSize) leaves; the block has \(decoded.entryCount)")
+      throw Failure(
+        detail: "the proof is for a tree of \(proof.treeSize) leaves; the block has \(decoded.entryCount)")
     }
     guard let root = try? SHA256Digest(data: decoded.entriesRoot) else {
       throw Failure(detail: "the header's entries_root is not 32 bytes")

@@ -16,7 +16,9 @@ public enum RBlocks {
 
   /// A certificate from signatures by validator address, in the genesis order of `membership`.
   /// Signatures of addresses that are not validators are ignored; nothing is verified here.
-  public static func certificate(signatures: [Address: Data], membership: MembershipDirectory) -> RBlockCertificate {
+  public static func certificate(signatures: [Address: Data], membership: MembershipDirectory)
+    -> RBlockCertificate
+  {
     var bits = BitVector(count: membership.validatorOrder.count)
     var ordered: [Data] = []
     for (index, validator) in membership.validatorOrder.enumerated() {
@@ -53,7 +55,8 @@ public enum RBlocks {
     }
     if let previous {
       guard header.height == previous.header.height + 1, header.previousHash == previous.hash.data else {
-        throw .invalidBlock("RBlock \(header.height) does not follow RBlock \(previous.header.height) (\(previous.hash))")
+        throw .invalidBlock(
+          "RBlock \(header.height) does not follow RBlock \(previous.header.height) (\(previous.hash))")
       }
       guard header.timestampMs >= previous.header.timestampMs else {
         throw .invalidBlock("RBlock \(header.height)'s timestamp is before its predecessor's")
@@ -64,7 +67,8 @@ public enum RBlocks {
       }
     }
     guard header.epoch == assignment.epoch else {
-      throw .invalidBlock("the RBlock is of epoch \(header.epoch); the assignment given is of epoch \(assignment.epoch)")
+      throw .invalidBlock(
+        "the RBlock is of epoch \(header.epoch); the assignment given is of epoch \(assignment.epoch)")
     }
     let shards = header.shards.map(\.shard)
     guard shards == assignment.shards.map(\.shard).sorted() else {
@@ -74,21 +78,25 @@ public enum RBlocks {
     let order = membership.validatorOrder
     guard let bits = BitVector(bytes: certificate.signers, count: order.count) else {
       throw .invalidBlock(
-        "the signer bitmap has \(certificate.signers.count) bytes for \(order.count) validators (or stray high bits)")
+        "the signer bitmap has \(certificate.signers.count) bytes for \(order.count) validators (or stray high bits)"
+      )
     }
     let signers = (0..<order.count).filter { bits[$0] }.map { order[$0] }
     guard signers.count == certificate.signatures.count else {
-      throw .invalidBlock("\(signers.count) signers in the bitmap but \(certificate.signatures.count) signatures")
+      throw .invalidBlock(
+        "\(signers.count) signers in the bitmap but \(certificate.signatures.count) signatures")
     }
     let items = zip(signers, certificate.signatures).map { signer, signature in
       Ed25519.BatchItem(
-        publicKey: membership.validatorKeys[signer]!, message: hash.data, signature: signature, domain: .rblock)
+        publicKey: membership.validatorKeys[signer]!, message: hash.data, signature: signature,
+        domain: .rblock)
     }
     if let bad = Ed25519.batchVerify(items).firstIndex(of: false) {
       throw .invalidBlock("the signature of \(signers[bad]) does not verify over \"sehc/v1/rblock\" || hash")
     }
     guard signers.count * 3 > order.count * 2 else {
-      throw .invalidBlock("\(signers.count) of \(order.count) validators signed: more than two thirds are needed")
+      throw .invalidBlock(
+        "\(signers.count) of \(order.count) validators signed: more than two thirds are needed")
     }
     let signerSet = Set(signers)
     for shard in assignment.shards {
@@ -96,7 +104,8 @@ public enum RBlocks {
       let signed = members.filter(signerSet.contains).count
       guard signed * 2 > members.count else {
         throw .invalidBlock(
-          "\(signed) of the \(members.count) members of shard \(shard.shard) signed: more than half are needed")
+          "\(signed) of the \(members.count) members of shard \(shard.shard) signed: more than half are needed"
+        )
       }
     }
     return VerifiedRBlock(header: header, hash: hash, signers: signers)

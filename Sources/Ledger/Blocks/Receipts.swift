@@ -32,7 +32,8 @@ public enum Receipts {
     }
     return Receipt(
       kind: kind, txID: txID, sourceShard: header.shard, targetShard: targetShard, sourceHeader: block.header,
-      sourceEntry: block.entries[index], inclusion: try InclusionProofs.proof(entries: block.entries, index: index),
+      sourceEntry: block.entries[index],
+      inclusion: try InclusionProofs.proof(entries: block.entries, index: index),
       certificate: block.certificate)
   }
 
@@ -84,15 +85,18 @@ public enum Receipts {
       guard !proven.accepted else {
         throw Rejection(
           .receiptEntryAccepted,
-          "shard \(proven.header.shard) accepted the APPLY receipt at height \(proven.header.height); there is nothing to abort")
+          "shard \(proven.header.shard) accepted the APPLY receipt at height \(proven.header.height); there is nothing to abort"
+        )
       }
       let apply = try verifyApply(
         inner, target: proven.header.shard, parameters: parameters, membership: membership, cache: &cache)
       guard apply.homeRef.shard == shard else {
-        throw Rejection(.receiptMismatch, "the transaction's home is shard \(apply.homeRef.shard), not \(shard)")
+        throw Rejection(
+          .receiptMismatch, "the transaction's home is shard \(apply.homeRef.shard), not \(shard)")
       }
       return VerifiedReceipt(
-        receipt: receipt, kind: .abort, transaction: apply.transaction, sourceRef: proven.ref, homeRef: apply.homeRef)
+        receipt: receipt, kind: .abort, transaction: apply.transaction, sourceRef: proven.ref,
+        homeRef: apply.homeRef)
     case .unspecified, .unrecognized:
       throw Rejection(.badReceipt, "the receipt kind \(receipt.kind) is neither APPLY nor ABORT")
     }
@@ -127,7 +131,8 @@ public enum Receipts {
     let home = parameters.shard(of: transaction.sender)
     guard home == proven.header.shard else {
       throw Rejection(
-        .receiptMismatch, "the transaction's sender lives in shard \(home), not in the source shard \(proven.header.shard)")
+        .receiptMismatch,
+        "the transaction's sender lives in shard \(home), not in the source shard \(proven.header.shard)")
     }
     if let expected = payloadTarget(transaction.payload, parameters: parameters), expected != target {
       throw Rejection(.wrongShard, "the transaction's other side is in shard \(expected), not \(target)")
@@ -187,14 +192,16 @@ public enum Receipts {
       throw Rejection(.badReceiptHeader, "the source header is for chain \"\(header.chainID)\"")
     }
     guard header.shard == receipt.sourceShard else {
-      throw Rejection(.receiptMismatch, "the source header is of shard \(header.shard), not \(receipt.sourceShard)")
+      throw Rejection(
+        .receiptMismatch, "the source header is of shard \(header.shard), not \(receipt.sourceShard)")
     }
     let hash = BlockHashes.hash(header: receipt.sourceHeader)
     guard let inclusion = receipt.inclusion else {
       throw Rejection(.receiptNotInBlock, "the receipt has no inclusion proof")
     }
     do {
-      _ = try InclusionProofs.verify(entry: receipt.sourceEntry, proof: inclusion, header: receipt.sourceHeader)
+      _ = try InclusionProofs.verify(
+        entry: receipt.sourceEntry, proof: inclusion, header: receipt.sourceHeader)
     } catch {
       throw Rejection(.receiptNotInBlock, "the source entry is not in the source block: \(error)")
     }
@@ -210,14 +217,18 @@ public enum Receipts {
               receipt.certificate ?? CommitCertificate(), header: header, blockHash: hash, members: members))
         } catch {
           switch error {
-          case .badVote: result = .failure(Rejection(.badCertificate, "the source block's certificate: \(error)"))
-          case .nonMember: result = .failure(Rejection(.nonMemberVote, "the source block's certificate: \(error)"))
-          case .minority: result = .failure(Rejection(.minorityCertificate, "the source block's certificate: \(error)"))
+          case .badVote:
+            result = .failure(Rejection(.badCertificate, "the source block's certificate: \(error)"))
+          case .nonMember:
+            result = .failure(Rejection(.nonMemberVote, "the source block's certificate: \(error)"))
+          case .minority:
+            result = .failure(Rejection(.minorityCertificate, "the source block's certificate: \(error)"))
           }
         }
       } else {
         result = .failure(
-          Rejection(.unknownEpoch, "no membership of shard \(header.shard) is known for epoch \(header.epoch)"))
+          Rejection(
+            .unknownEpoch, "no membership of shard \(header.shard) is known for epoch \(header.epoch)"))
       }
       cache[hash] = result
       tally = try result.get()

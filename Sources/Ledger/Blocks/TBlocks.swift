@@ -34,11 +34,15 @@ public enum TBlocks {
   }
 
   /// A proposal of `entries` (serialized TBlockEntry each) signed by `key` over "sehc/v1/tblock" || header.
-  public static func propose(_ fields: HeaderFields, entries: [Data], key: Ed25519.PrivateKey) throws -> Proposal {
+  public static func propose(_ fields: HeaderFields, entries: [Data], key: Ed25519.PrivateKey) throws
+    -> Proposal
+  {
     let header = TBlockHeader(
-      chainID: fields.chainID, shard: fields.shard, epoch: fields.epoch, view: fields.view, height: fields.height,
+      chainID: fields.chainID, shard: fields.shard, epoch: fields.epoch, view: fields.view,
+      height: fields.height,
       previousHash: fields.previousHash, entriesRoot: BlockHashes.entriesRoot(entries).data,
-      entryCount: UInt32(entries.count), timestampMs: fields.timestampMs, proposer: key.address.rawRepresentation,
+      entryCount: UInt32(entries.count), timestampMs: fields.timestampMs,
+      proposer: key.address.rawRepresentation,
       parentStateRoot: fields.parentStateRoot, rblockHeight: fields.rblockHeight)
     let bytes = try header.serializedData()
     return Proposal(
@@ -76,7 +80,9 @@ public enum TBlocks {
 
     /// The parent of block 1: height 0, zero hash, the genesis state root.
     public static func genesis(stateRoot: SHA256Digest, timestampMs: UInt64 = 0) -> Parent {
-      Parent(height: 0, hash: BlockHashes.zero, timestampMs: timestampMs, rblockHeight: 0, stateRoot: stateRoot.data)
+      Parent(
+        height: 0, hash: BlockHashes.zero, timestampMs: timestampMs, rblockHeight: 0,
+        stateRoot: stateRoot.data)
     }
   }
 
@@ -111,7 +117,8 @@ public enum TBlocks {
       }
       guard header.previousHash == parent.hash else {
         throw .invalidBlock(
-          "previous_hash \(header.previousHash.hexString) is not the hash of block \(parent.height), \(parent.hash.hexString)")
+          "previous_hash \(header.previousHash.hexString) is not the hash of block \(parent.height), \(parent.hash.hexString)"
+        )
       }
       guard header.parentStateRoot == parent.stateRoot else {
         throw .invalidBlock(
@@ -119,10 +126,12 @@ public enum TBlocks {
         )
       }
       guard header.timestampMs >= parent.timestampMs else {
-        throw .invalidBlock("timestamp \(header.timestampMs) is before the previous block's \(parent.timestampMs)")
+        throw .invalidBlock(
+          "timestamp \(header.timestampMs) is before the previous block's \(parent.timestampMs)")
       }
       guard header.rblockHeight >= parent.rblockHeight else {
-        throw .invalidBlock("rblock_height \(header.rblockHeight) is below the previous block's \(parent.rblockHeight)")
+        throw .invalidBlock(
+          "rblock_height \(header.rblockHeight) is below the previous block's \(parent.rblockHeight)")
       }
     } else {
       guard header.height >= 1 else { throw .invalidBlock("height 0: the first block has height 1") }
@@ -160,7 +169,8 @@ public enum TBlocks {
     _ proposal: Proposal, parameters: ChainParameters, members: ShardMemberSet, parent: Parent?
   ) throws(LedgerError) -> VerifiedHeader {
     try verifyProposal(
-      header: proposal.header, signature: proposal.signature, entries: proposal.entries, parameters: parameters,
+      header: proposal.header, signature: proposal.signature, entries: proposal.entries,
+      parameters: parameters,
       members: members, parent: parent)
   }
 
@@ -196,12 +206,14 @@ public enum TBlocks {
     _ block: TBlock, parameters: ChainParameters, members: ShardMemberSet, parent: Parent?
   ) throws(LedgerError) -> VerifiedBlock {
     let verified = try verifyProposal(
-      header: block.header, signature: block.proposerSignature, entries: block.entries, parameters: parameters,
+      header: block.header, signature: block.proposerSignature, entries: block.entries,
+      parameters: parameters,
       members: members, parent: parent)
     let tally: CommitCertificates.Tally
     do {
       tally = try CommitCertificates.tally(
-        block.certificate ?? CommitCertificate(), header: verified.header, blockHash: verified.hash, members: members)
+        block.certificate ?? CommitCertificate(), header: verified.header, blockHash: verified.hash,
+        members: members)
     } catch { throw .invalidBlock("certificate: \(error)") }
     guard let decision = BitVector(bytes: block.decision, count: block.entries.count) else {
       throw .invalidBlock("the decision has \(block.decision.count) bytes for \(block.entries.count) entries")

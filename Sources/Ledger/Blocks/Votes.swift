@@ -13,7 +13,8 @@ public enum Votes {
       throw LedgerError.invalidBlock("\(valid.count) verdicts for \(header.entryCount) entries")
     }
     let body = VoteBody(
-      chainID: header.chainID, shard: header.shard, epoch: header.epoch, view: header.view, height: header.height,
+      chainID: header.chainID, shard: header.shard, epoch: header.epoch, view: header.view,
+      height: header.height,
       blockHash: blockHash.data, valid: BitVector(valid).bytes, voter: key.address.rawRepresentation)
     let bytes = try body.serializedData()
     return Vote(
@@ -58,21 +59,24 @@ public enum Votes {
       )
     }
     guard body.blockHash == blockHash.data else {
-      throw Failure(nonMember: false, detail: "the vote is for block \(body.blockHash.hexString), not \(blockHash.hex)")
+      throw Failure(
+        nonMember: false, detail: "the vote is for block \(body.blockHash.hexString), not \(blockHash.hex)")
     }
     guard let voter = try? Address(rawRepresentation: body.voter) else {
       throw Failure(nonMember: false, detail: "the voter is not a 20-byte address")
     }
     guard let key = members.keys[voter] else {
       throw Failure(
-        nonMember: true, detail: "voter \(voter) is not a member of shard \(members.shard) in epoch \(members.epoch)")
+        nonMember: true,
+        detail: "voter \(voter) is not a member of shard \(members.shard) in epoch \(members.epoch)")
     }
     guard let signature = vote.signature, signature.publicKey == key.rawRepresentation else {
       throw Failure(nonMember: false, detail: "the vote of \(voter) is not signed with the voter's key")
     }
     guard let valid = BitVector(bytes: body.valid, count: Int(header.entryCount)) else {
       throw Failure(
-        nonMember: false, detail: "the vote of \(voter) has \(body.valid.count) bytes of bits for \(header.entryCount) entries")
+        nonMember: false,
+        detail: "the vote of \(voter) has \(body.valid.count) bytes of bits for \(header.entryCount) entries")
     }
     return (
       Checked(voter: voter, valid: valid, body: body),

@@ -30,7 +30,8 @@ public struct BlockContext: Sendable {
 
   /// A context for the block with `header` (whose bytes hash to `blockHash`).
   public init(
-    parameters: ChainParameters, header: TBlockHeader, blockHash: SHA256Digest, membership: MembershipDirectory,
+    parameters: ChainParameters, header: TBlockHeader, blockHash: SHA256Digest,
+    membership: MembershipDirectory,
     rewardBlocks: [RBlockHeader] = [], chunks: (any ChunkAvailability)? = nil
   ) {
     self.parameters = parameters

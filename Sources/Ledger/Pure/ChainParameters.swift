@@ -78,8 +78,10 @@ public struct ChainParameters: Sendable, Hashable {
       chainID: genesis.chainID, shardCount: shardCount,
       maxTransactionBytes: params.maxTransactionBytes == 0
         ? Self.defaultMaxTransactionBytes : Int(params.maxTransactionBytes),
-      maxBlockEntries: params.maxBlockEntries == 0 ? Self.defaultMaxBlockEntries : Int(params.maxBlockEntries),
-      maxBlockBytes: params.maxBlockBytes == 0 ? Self.defaultMaxBlockBytes : Int(clamping: params.maxBlockBytes),
+      maxBlockEntries: params.maxBlockEntries == 0
+        ? Self.defaultMaxBlockEntries : Int(params.maxBlockEntries),
+      maxBlockBytes: params.maxBlockBytes == 0
+        ? Self.defaultMaxBlockBytes : Int(clamping: params.maxBlockBytes),
       authorities: authorities)
   }
 

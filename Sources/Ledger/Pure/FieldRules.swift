@@ -43,9 +43,12 @@ enum FieldRules {
   static func mediaType(_ value: String, _ field: String) throws(Rejection) {
     try text(value, field, min: 3, max: 127)
     let parts = value.utf8.split(separator: 0x2f, omittingEmptySubsequences: false)
-    guard parts.count == 2, parts.allSatisfy({ part in
-      !part.isEmpty && isAlnum(part.first!) && part.allSatisfy { isAlnum($0) || "!#$&-^_.+".utf8.contains($0) }
-    }) else {
+    guard parts.count == 2,
+      parts.allSatisfy({ part in
+        !part.isEmpty && isAlnum(part.first!)
+          && part.allSatisfy { isAlnum($0) || "!#$&-^_.+".utf8.contains($0) }
+      })
+    else {
       throw .field(.invalidText, field, "\"\(value)\" is not a media type of the form type/subtype")
     }
   }
@@ -53,7 +56,8 @@ enum FieldRules {
   /// A DICOM modality code: at most 16 bytes of [A-Z0-9_ ].
   static func modality(_ value: String, _ field: String) throws(Rejection) {
     try text(value, field, max: 16)
-    guard value.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5a) || isDigit($0) || $0 == 0x5f || $0 == 0x20 }) else {
+    guard value.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5a) || isDigit($0) || $0 == 0x5f || $0 == 0x20 })
+    else {
       throw .field(.invalidText, field, "\"\(value)\" must be uppercase letters, digits, '_' and spaces")
     }
   }
@@ -80,7 +84,8 @@ enum FieldRules {
       }
       guard attribute.value.utf8.count <= 1024 else {
         throw .field(
-          .invalidMetadata, "\(field)[\(index)].value", "at most 1024 bytes, got \(attribute.value.utf8.count)")
+          .invalidMetadata, "\(field)[\(index)].value",
+          "at most 1024 bytes, got \(attribute.value.utf8.count)")
       }
       if let previous, !Array(previous.utf8).lexicographicallyPrecedes(Array(key)) {
         throw .field(
@@ -96,10 +101,12 @@ enum FieldRules {
     guard let manifest else { throw .field(.invalidManifest, field, "missing") }
     guard manifest.chunkSize == UInt32(ChainParameters.chunkSize) else {
       throw .field(
-        .invalidManifest, "\(field).chunk_size", "must be \(ChainParameters.chunkSize), got \(manifest.chunkSize)")
+        .invalidManifest, "\(field).chunk_size",
+        "must be \(ChainParameters.chunkSize), got \(manifest.chunkSize)")
     }
     guard manifest.totalSize >= 1, manifest.totalSize <= ChainParameters.maxBlobSize else {
-      throw .field(.invalidManifest, "\(field).total_size", "must be 1 byte to 4 GiB, got \(manifest.totalSize)")
+      throw .field(
+        .invalidManifest, "\(field).total_size", "must be 1 byte to 4 GiB, got \(manifest.totalSize)")
     }
     let expected = (manifest.totalSize + UInt64(manifest.chunkSize) - 1) / UInt64(manifest.chunkSize)
     guard UInt64(manifest.chunkHashes.count) == expected else {
@@ -108,7 +115,8 @@ enum FieldRules {
         "\(manifest.totalSize) bytes need \(expected) chunk hashes, got \(manifest.chunkHashes.count)")
     }
     for (index, hash) in manifest.chunkHashes.enumerated() where hash.count != SHA256.byteCount {
-      throw .field(.invalidManifest, "\(field).chunk_hashes[\(index)]", "expected 32 bytes, got \(hash.count)")
+      throw .field(
+        .invalidManifest, "\(field).chunk_hashes[\(index)]", "expected 32 bytes, got \(hash.count)")
     }
     guard manifest.contentHash.count == SHA256.byteCount else {
       throw .field(

@@ -16,7 +16,9 @@ public struct ShardMemberSet: Sendable, Hashable {
 
   /// A member set; every member needs a key.
   public init(shard: UInt32, epoch: UInt64, members: [Address], keys: [Address: Ed25519.PublicKey]) throws {
-    guard !members.isEmpty else { throw LedgerError.invalidBlock("shard \(shard) has no members in epoch \(epoch)") }
+    guard !members.isEmpty else {
+      throw LedgerError.invalidBlock("shard \(shard) has no members in epoch \(epoch)")
+    }
     guard Set(members).count == members.count else {
       throw LedgerError.invalidBlock("shard \(shard) lists a member twice in epoch \(epoch)")
     }

@@ -16,7 +16,9 @@ public enum TransactionChecks {
     _ signed: SignedTransaction, parameters: ChainParameters, encodedSize: Int? = nil
   ) throws(Rejection) -> CheckedTransaction {
     let checked = try checkForm(signed, parameters: parameters, encodedSize: encodedSize)
-    let verdicts = signatureItems(checked).map { $0.publicKey.isValidSignature($0.signature, domain: .transaction, message: $0.message) }
+    let verdicts = signatureItems(checked).map {
+      $0.publicKey.isValidSignature($0.signature, domain: .transaction, message: $0.message)
+    }
     try signatureVerdicts(verdicts)
     return checked
   }
@@ -39,7 +41,9 @@ public enum TransactionChecks {
       throw Rejection(
         .tooLarge, "the transaction is \(size) bytes; the limit is \(parameters.maxTransactionBytes)")
     }
-    guard !signed.signatures.isEmpty else { throw Rejection(.noSignature, "the transaction has no signature") }
+    guard !signed.signatures.isEmpty else {
+      throw Rejection(.noSignature, "the transaction has no signature")
+    }
     guard signed.signatures.count <= maxSignatures else {
       throw Rejection(
         .tooManySignatures, "\(signed.signatures.count) signatures; at most \(maxSignatures) are allowed")
@@ -49,7 +53,8 @@ public enum TransactionChecks {
       throw Rejection(.malformedBody, "the body is not a TransactionBody: \(error)")
     }
     guard body.chainID == parameters.chainID else {
-      throw Rejection(.wrongChain, "the transaction is for chain \"\(body.chainID)\", not \"\(parameters.chainID)\"")
+      throw Rejection(
+        .wrongChain, "the transaction is for chain \"\(body.chainID)\", not \"\(parameters.chainID)\"")
     }
     let payloadFields = (FieldScanner.fieldNumbers(signed.body) ?? []).filter { (10...18).contains($0) }
     guard let payload = body.payload, !payloadFields.isEmpty else {
@@ -70,7 +75,8 @@ public enum TransactionChecks {
       }
       let key: Ed25519.PublicKey
       do { key = try Ed25519.PublicKey(rawRepresentation: signature.publicKey) } catch {
-        throw Rejection(.malformedSignature, "signatures[\(index)].public_key is not an Ed25519 public key: \(error)")
+        throw Rejection(
+          .malformedSignature, "signatures[\(index)].public_key is not an Ed25519 public key: \(error)")
       }
       guard !keys.contains(key) else {
         throw Rejection(.duplicateSigner, "signatures[\(index)] is by the same key as an earlier signature")

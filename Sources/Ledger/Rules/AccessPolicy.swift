@@ -7,10 +7,13 @@ import Wire
 /// patient's records or for this one). Erased records have no content to read.
 public enum AccessPolicy {
   /// Whether `reader` may read `record`'s content at `nowMs` (milliseconds since the Unix epoch).
-  public static func mayRead(_ reader: Data, record: Record, state: some StateView, nowMs: UInt64) throws -> Bool {
+  public static func mayRead(_ reader: Data, record: Record, state: some StateView, nowMs: UInt64) throws
+    -> Bool
+  {
     guard !record.erased else { return false }
     if reader == record.patient || reader == record.author { return true }
-    return try activeGrant(from: record.patient, to: reader, recordID: record.recordID, state: state, nowMs: nowMs)
+    return try activeGrant(
+      from: record.patient, to: reader, recordID: record.recordID, state: state, nowMs: nowMs)
       != nil
   }
 

@@ -11,7 +11,9 @@ import Wire
 /// id, erase_reason; the blob's reference is released (crypto-shredding happens in the blob store).
 /// Compensation: none.
 enum EraseRules {
-  static func home(_ p: EraseRecord, tx: CheckedTransaction, state: some StateView, scope: RuleScope) throws -> UInt32 {
+  static func home(_ p: EraseRecord, tx: CheckedTransaction, state: some StateView, scope: RuleScope) throws
+    -> UInt32
+  {
     let sender = try Require.participant(tx.sender.rawRepresentation, in: state)
     if p.patient != tx.sender.rawRepresentation, sender.role != .admin {
       throw Rejection(.notAuthorized, "only patient \(p.patient.hexString) or an admin may erase its records")
@@ -19,7 +21,9 @@ enum EraseRules {
     return scope.shard(of: p.patient)
   }
 
-  static func target<S: StateWriter>(_ p: EraseRecord, tx: CheckedTransaction, state: inout S, scope: inout RuleScope)
+  static func target<S: StateWriter>(
+    _ p: EraseRecord, tx: CheckedTransaction, state: inout S, scope: inout RuleScope
+  )
     throws
   {
     var record = try Require.liveRecord(p.recordID, of: p.patient, in: state)
@@ -38,7 +42,8 @@ enum EraseRules {
 /// does not overflow (`balance_overflow`); effect: credit (the account is created if new).
 /// Compensation: the sender is refunded (saturating at 2^64 - 1).
 enum TransferRules {
-  static func home<S: StateWriter>(_ p: Transfer, tx: CheckedTransaction, state: inout S, scope: RuleScope) throws
+  static func home<S: StateWriter>(_ p: Transfer, tx: CheckedTransaction, state: inout S, scope: RuleScope)
+    throws
     -> UInt32
   {
     var account = try state.account(tx.sender.rawRepresentation) ?? Account.new(tx.sender, shard: scope.shard)
@@ -54,13 +59,16 @@ enum TransferRules {
     var account = try state.account(p.recipient) ?? Account.new(raw: p.recipient, shard: scope.shard)
     let (sum, overflow) = account.balance.addingReportingOverflow(p.amount)
     guard !overflow else {
-      throw Rejection(.balanceOverflow, "crediting \(p.amount) to \(p.recipient.hexString) would overflow its balance")
+      throw Rejection(
+        .balanceOverflow, "crediting \(p.amount) to \(p.recipient.hexString) would overflow its balance")
     }
     account.balance = sum
     try state.putAccount(account)
   }
 
-  static func compensate<S: StateWriter>(_ p: Transfer, tx: CheckedTransaction, state: inout S, scope: RuleScope)
+  static func compensate<S: StateWriter>(
+    _ p: Transfer, tx: CheckedTransaction, state: inout S, scope: RuleScope
+  )
     throws
   {
     var account = try state.account(tx.sender.rawRepresentation) ?? Account.new(tx.sender, shard: scope.shard)

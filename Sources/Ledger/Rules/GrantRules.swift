@@ -42,7 +42,9 @@ enum GrantRules {
     guard sender.role == .patient else {
       throw Rejection(.roleNotAllowed, "only patients grant access; the sender is a \(sender.role.name)")
     }
-    if !p.recordID.isEmpty { _ = try Require.liveRecord(p.recordID, of: tx.sender.rawRepresentation, in: state) }
+    if !p.recordID.isEmpty {
+      _ = try Require.liveRecord(p.recordID, of: tx.sender.rawRepresentation, in: state)
+    }
     try Require.futureExpiry(p.expiresAtMs, "grant_access.expires_at_ms", scope: scope)
     try create(grant(p, tx: tx, grantedIn: scope.blockRef), state: &state, scope: scope)
     return scope.shard(of: p.grantee)
@@ -74,21 +76,29 @@ enum GrantRules {
   ) throws -> UInt32 {
     guard var grant = try state.grant(p.grantID) else {
       throw Rejection(
-        .unknownGrant, "no grant \(p.grantID.hexString) in shard \(scope.shard) (grants are revoked in their patient's shard)")
+        .unknownGrant,
+        "no grant \(p.grantID.hexString) in shard \(scope.shard) (grants are revoked in their patient's shard)"
+      )
     }
     guard !grant.patient.isEmpty, scope.shard(of: grant.patient) == scope.shard else {
-      throw Rejection(.notInShard, "grant \(p.grantID.hexString) is a copy; it is revoked in its patient's shard")
+      throw Rejection(
+        .notInShard, "grant \(p.grantID.hexString) is a copy; it is revoked in its patient's shard")
     }
     if grant.patient != tx.sender.rawRepresentation {
       let sender = try Require.participant(tx.sender.rawRepresentation, in: state)
       guard sender.role == .admin else {
-        throw Rejection(.notAuthorized, "only patient \(grant.patient.hexString) or an admin may revoke this grant")
+        throw Rejection(
+          .notAuthorized, "only patient \(grant.patient.hexString) or an admin may revoke this grant")
       }
     }
-    guard !grant.revoked else { throw Rejection(.grantRevoked, "grant \(p.grantID.hexString) is already revoked") }
+    guard !grant.revoked else {
+      throw Rejection(.grantRevoked, "grant \(p.grantID.hexString) is already revoked")
+    }
     if grant.expiresAtMs != 0, grant.expiresAtMs <= scope.timestampMs {
       throw Rejection(
-        .grantExpired, "grant \(p.grantID.hexString) expired at \(grant.expiresAtMs), before the block's \(scope.timestampMs)")
+        .grantExpired,
+        "grant \(p.grantID.hexString) expired at \(grant.expiresAtMs), before the block's \(scope.timestampMs)"
+      )
     }
     grant.revoked = true
     try state.put(StateKey.grant(grant.grantID), grant)

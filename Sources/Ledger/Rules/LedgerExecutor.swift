@@ -42,7 +42,8 @@ public enum LedgerExecutor {
       else {
         prepared.append(
           .invalid(
-            Rejection(.malformedEntry, "the entry is not a TBlockEntry with exactly one member set"), txID: nil,
+            Rejection(.malformedEntry, "the entry is not a TBlockEntry with exactly one member set"),
+            txID: nil,
             type: .malformed))
         continue
       }
@@ -50,7 +51,8 @@ public enum LedgerExecutor {
       case .transaction(let signed):
         let size = FieldScanner.firstLengthDelimited(entry)?.length ?? entry.count
         do {
-          let checked = try TransactionChecks.checkForm(signed, parameters: context.parameters, encodedSize: size)
+          let checked = try TransactionChecks.checkForm(
+            signed, parameters: context.parameters, encodedSize: size)
           let signatures = TransactionChecks.signatureItems(checked)
           pending.append((prepared.count, items.count..<(items.count + signatures.count)))
           items.append(contentsOf: signatures)
@@ -89,7 +91,8 @@ public enum LedgerExecutor {
     try checkShape(block, context: context)
     var overlay = StateOverlay(base: state)
     try Rewards.credit(
-      context.rewardBlocks, upTo: context.header.rblockHeight, shard: context.shard, parameters: context.parameters,
+      context.rewardBlocks, upTo: context.header.rblockHeight, shard: context.shard,
+      parameters: context.parameters,
       state: &overlay)
     overlay.commitEntry()
     var verdicts: [EntryVerdict] = []
@@ -125,7 +128,8 @@ public enum LedgerExecutor {
     }
     var overlay = StateOverlay(base: state)
     try Rewards.credit(
-      context.rewardBlocks, upTo: context.header.rblockHeight, shard: context.shard, parameters: context.parameters,
+      context.rewardBlocks, upTo: context.header.rblockHeight, shard: context.shard,
+      parameters: context.parameters,
       state: &overlay)
     overlay.commitEntry()
     var results: [EntryResult] = []
@@ -137,7 +141,8 @@ public enum LedgerExecutor {
       var scope = RuleScope(context: context, position: position(context, index), validating: false)
       let run = try run(entry, state: &overlay, scope: &scope)
       var result = EntryResult(
-        index: index, txID: entry.txID, type: entry.type, accepted: accepted, status: .applied, crossShard: .none)
+        index: index, txID: entry.txID, type: entry.type, accepted: accepted, status: .applied,
+        crossShard: .none)
       if accepted {
         switch run {
         case .done(let crossShard):
@@ -153,7 +158,8 @@ public enum LedgerExecutor {
           result.status = .rejected(
             Rejection(
               .voidAtApply,
-              "accepted by the shard but invalid against the state the accepted entries produce: \(rejection)"))
+              "accepted by the shard but invalid against the state the accepted entries produce: \(rejection)"
+            ))
         }
       } else {
         overlay.discardEntry()
@@ -162,15 +168,19 @@ public enum LedgerExecutor {
           result.status = .rejected(rejection)
         case .done, .duplicate:
           result.status = .rejected(
-            Rejection(.rejectedByVote, "rejected by the shard's vote although valid against this node's state"))
+            Rejection(
+              .rejectedByVote, "rejected by the shard's vote although valid against this node's state"))
         }
         // A proven APPLY receipt that the shard rejected aborts its transaction, once.
         if case .applyReceipt(let receipt) = entry, run != .duplicate {
-          let mark = ReceiptMark(outcome: .aborted, sourceShard: receipt.homeRef.shard, position: scope.position)
-          overlay.set(StateKey.receiptMark(receipt.txID, kind: UInt8(ReceiptKind.apply.rawValue)), mark.encoded)
+          let mark = ReceiptMark(
+            outcome: .aborted, sourceShard: receipt.homeRef.shard, position: scope.position)
+          overlay.set(
+            StateKey.receiptMark(receipt.txID, kind: UInt8(ReceiptKind.apply.rawValue)), mark.encoded)
           overlay.commitEntry()
           receipts.append(
-            EmittedReceipt(kind: .abort, txID: receipt.txID, targetShard: receipt.homeRef.shard, entryIndex: index))
+            EmittedReceipt(
+              kind: .abort, txID: receipt.txID, targetShard: receipt.homeRef.shard, entryIndex: index))
           updates.append(CrossShardUpdate(txID: receipt.txID, state: .aborted, decidedIn: context.blockRef))
           result.crossShard = .aborted
         }
@@ -190,7 +200,8 @@ public enum LedgerExecutor {
     guard let bits = BitVector(bytes: decision, count: entries.count) else {
       throw .invalidBlock("the decision has \(decision.count) bytes for \(entries.count) entries")
     }
-    return try apply(prepare(entries: entries, context: context), decisions: bits, context: context, state: state)
+    return try apply(
+      prepare(entries: entries, context: context), decisions: bits, context: context, state: state)
   }
 
   // MARK: - One entry
@@ -221,7 +232,8 @@ public enum LedgerExecutor {
         if state.value(forKey: markKey) != nil { return .duplicate }
         try TransactionRules.applyTarget(
           receipt.transaction, origin: receipt.homeRef, local: false, state: &state, scope: &scope)
-        let mark = ReceiptMark(outcome: .applied, sourceShard: receipt.homeRef.shard, position: scope.position)
+        let mark = ReceiptMark(
+          outcome: .applied, sourceShard: receipt.homeRef.shard, position: scope.position)
         state.set(markKey, mark.encoded)
         scope.effects.crossShard.append(
           CrossShardUpdate(txID: receipt.txID, state: .applied, decidedIn: scope.blockRef))
@@ -231,17 +243,20 @@ public enum LedgerExecutor {
         if state.value(forKey: markKey) != nil { return .duplicate }
         guard var home = try state.crossShardHome(receipt.txID), home.state == .pending else {
           throw Rejection(
-            .noPendingTransaction, "transaction \(receipt.txID.hexString) has no pending cross-shard side in this shard")
+            .noPendingTransaction,
+            "transaction \(receipt.txID.hexString) has no pending cross-shard side in this shard")
         }
         guard home.targetShard == receipt.sourceRef.shard else {
           throw Rejection(
             .receiptMismatch,
-            "transaction \(receipt.txID.hexString) went to shard \(home.targetShard), not \(receipt.sourceRef.shard)")
+            "transaction \(receipt.txID.hexString) went to shard \(home.targetShard), not \(receipt.sourceRef.shard)"
+          )
         }
         try TransactionRules.compensate(receipt.transaction, state: &state, scope: scope)
         home.state = .compensated
         state.set(StateKey.crossShardHome(receipt.txID), home.encoded)
-        let mark = ReceiptMark(outcome: .compensated, sourceShard: receipt.sourceRef.shard, position: scope.position)
+        let mark = ReceiptMark(
+          outcome: .compensated, sourceShard: receipt.sourceRef.shard, position: scope.position)
         state.set(markKey, mark.encoded)
         scope.effects.crossShard.append(
           CrossShardUpdate(txID: receipt.txID, state: .aborted, decidedIn: receipt.sourceRef))
@@ -262,7 +277,8 @@ public enum LedgerExecutor {
 
   private static func checkShape(_ block: PreparedBlock, context: BlockContext) throws(LedgerError) {
     guard block.entries.count == Int(context.header.entryCount) else {
-      throw .invalidBlock("\(block.entries.count) entries for a header announcing \(context.header.entryCount)")
+      throw .invalidBlock(
+        "\(block.entries.count) entries for a header announcing \(context.header.entryCount)")
     }
   }
 }

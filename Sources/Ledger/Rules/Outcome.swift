@@ -16,7 +16,9 @@ public struct EmittedReceipt: Sendable, Hashable {
   public var entryIndex: Int
 
   /// The receipt id, the leaf of ShardCoverage.receipts_root.
-  public var receiptID: SHA256Digest { BlockHashes.receiptID(kind: kind, txID: txID, targetShard: targetShard) }
+  public var receiptID: SHA256Digest {
+    BlockHashes.receiptID(kind: kind, txID: txID, targetShard: targetShard)
+  }
 }
 
 /// What a block did to records' blobs, for the blob store (reference counts, crypto-shredding).

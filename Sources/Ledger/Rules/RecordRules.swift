@@ -32,7 +32,8 @@ enum RecordRules {
         patient: p.patient,
         record: Record(
           recordID: tx.id.data, patient: p.patient, author: tx.sender.rawRepresentation, kind: p.kind,
-          mediaType: p.mediaType, content: p.content, metadata: p.metadata, isImage: true, modality: p.modality,
+          mediaType: p.mediaType, content: p.content, metadata: p.metadata, isImage: true,
+          modality: p.modality,
           studyInstanceUID: p.studyInstanceUID),
         manifest: p.content ?? BlobManifest())
     default:
@@ -40,13 +41,16 @@ enum RecordRules {
     }
   }
 
-  static func home(_ content: Content, tx: CheckedTransaction, state: some StateView, scope: RuleScope) throws -> UInt32 {
+  static func home(_ content: Content, tx: CheckedTransaction, state: some StateView, scope: RuleScope) throws
+    -> UInt32
+  {
     let author = try Require.participant(tx.sender.rawRepresentation, in: state)
     switch author.role {
     case .clinician, .hospital, .lab: break
     case .patient:
       guard content.patient == tx.sender.rawRepresentation else {
-        throw Rejection(.roleNotAllowed, "a patient may add records only for itself, not for \(content.patient.hexString)")
+        throw Rejection(
+          .roleNotAllowed, "a patient may add records only for itself, not for \(content.patient.hexString)")
       }
     default:
       throw Rejection(.roleNotAllowed, "a \(author.role.name) may not add records")
@@ -58,12 +62,15 @@ enum RecordRules {
     _ = try Require.patient(content.patient, in: state)
     if scope.validating, let chunks = scope.context.chunks, !chunks.hasAllChunks(content.manifest) {
       throw Rejection(
-        .chunksMissing, "this validator does not hold every chunk of blob \(content.manifest.merkleRoot.hexString)")
+        .chunksMissing,
+        "this validator does not hold every chunk of blob \(content.manifest.merkleRoot.hexString)")
     }
     var record = content.record
     record.createdIn = scope.blockRef
     try state.put(StateKey.record(record.recordID), record)
-    state.set(StateKey.index(.recordsByPatient, party: content.patient, position: scope.position), record.recordID)
-    scope.effects.blobEvents.append(.recordCreated(recordID: record.recordID, blobID: content.manifest.merkleRoot))
+    state.set(
+      StateKey.index(.recordsByPatient, party: content.patient, position: scope.position), record.recordID)
+    scope.effects.blobEvents.append(
+      .recordCreated(recordID: record.recordID, blobID: content.manifest.merkleRoot))
   }
 }

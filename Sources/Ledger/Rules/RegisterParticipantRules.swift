@@ -27,7 +27,8 @@ enum RegisterParticipantRules {
       }
     guard let authority = scope.parameters.authorities[cosigner] else {
       throw Rejection(
-        .unauthorizedCosigner, "co-signer \(cosigner) is not a genesis participant, so it cannot authorize registrations")
+        .unauthorizedCosigner,
+        "co-signer \(cosigner) is not a genesis participant, so it cannot authorize registrations")
     }
     guard allowed.contains(authority) else {
       throw Rejection(

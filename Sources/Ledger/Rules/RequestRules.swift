@@ -68,12 +68,14 @@ enum DecideRequestRules {
     guard var request = try state.accessRequest(p.requestID) else {
       throw Rejection(
         .unknownRequest,
-        "no access request \(p.requestID.hexString) in shard \(scope.shard) (requests are decided in their patient's shard)")
+        "no access request \(p.requestID.hexString) in shard \(scope.shard) (requests are decided in their patient's shard)"
+      )
     }
     guard scope.shard(of: request.patient) == scope.shard else {
       throw Rejection(
         .notInShard,
-        "request \(p.requestID.hexString) is a copy; it is decided in its patient's shard \(scope.shard(of: request.patient))")
+        "request \(p.requestID.hexString) is a copy; it is decided in its patient's shard \(scope.shard(of: request.patient))"
+      )
     }
     guard request.state == .pending else {
       throw Rejection(.requestNotPending, "request \(p.requestID.hexString) is already \(request.state.name)")
@@ -89,7 +91,9 @@ enum DecideRequestRules {
     if p.approve {
       let expires = p.expiresAtMs != 0 ? p.expiresAtMs : request.expiresAtMs
       try Require.futureExpiry(expires, "the grant's expiry", scope: scope)
-      if !request.recordID.isEmpty { _ = try Require.liveRecord(request.recordID, of: request.patient, in: state) }
+      if !request.recordID.isEmpty {
+        _ = try Require.liveRecord(request.recordID, of: request.patient, in: state)
+      }
       grant = Grant(
         grantID: tx.id.data, patient: request.patient, grantee: request.requester, recordID: request.recordID,
         expiresAtMs: expires, grantedIn: scope.blockRef, requestID: request.requestID)
@@ -103,30 +107,36 @@ enum DecideRequestRules {
   }
 
   static func target<S: StateWriter>(
-    _ p: DecideRequest, tx: CheckedTransaction, origin: BlockRef, local: Bool, state: inout S, scope: RuleScope
+    _ p: DecideRequest, tx: CheckedTransaction, origin: BlockRef, local: Bool, state: inout S,
+    scope: RuleScope
   ) throws {
     guard var request = try state.accessRequest(p.requestID) else {
-      throw Rejection(.unknownRequest, "no copy of access request \(p.requestID.hexString) in shard \(scope.shard)")
+      throw Rejection(
+        .unknownRequest, "no copy of access request \(p.requestID.hexString) in shard \(scope.shard)")
     }
     if !local {
       guard scope.shard(of: request.requester) == scope.shard else {
-        throw Rejection(.wrongShard, "the requester of \(p.requestID.hexString) is not in shard \(scope.shard)")
+        throw Rejection(
+          .wrongShard, "the requester of \(p.requestID.hexString) is not in shard \(scope.shard)")
       }
       guard request.state == .pending else {
-        throw Rejection(.requestNotPending, "the requester's copy of \(p.requestID.hexString) is \(request.state.name)")
+        throw Rejection(
+          .requestNotPending, "the requester's copy of \(p.requestID.hexString) is \(request.state.name)")
       }
       decide(&request, p, tx: tx)
       try state.put(StateKey.request(request.requestID), request)
       if p.approve {
         let grant = Grant(
-          grantID: tx.id.data, patient: request.patient, grantee: request.requester, recordID: request.recordID,
+          grantID: tx.id.data, patient: request.patient, grantee: request.requester,
+          recordID: request.recordID,
           expiresAtMs: p.expiresAtMs != 0 ? p.expiresAtMs : request.expiresAtMs, grantedIn: origin,
           requestID: request.requestID)
         try state.put(StateKey.grant(grant.grantID), grant)
       }
     }
     if p.approve {
-      state.set(StateKey.index(.grantsReceived, party: request.requester, position: scope.position), tx.id.data)
+      state.set(
+        StateKey.index(.grantsReceived, party: request.requester, position: scope.position), tx.id.data)
     }
   }
 

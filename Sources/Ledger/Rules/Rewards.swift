@@ -20,7 +20,8 @@ public enum Rewards {
     let expected = Array((credited + 1)..<(height + 1))
     guard blocks.map(\.height) == expected else {
       throw .rewardGap(
-        "RBlocks \(blocks.map(\.height)) given; the block needs exactly \(expected.first.map { "\($0)...\(height)" } ?? "none")")
+        "RBlocks \(blocks.map(\.height)) given; the block needs exactly \(expected.first.map { "\($0)...\(height)" } ?? "none")"
+      )
     }
     do {
       for block in blocks {
@@ -29,9 +30,11 @@ public enum Rewards {
         }
         for reward in block.rewards {
           guard reward.account.count == Address.byteCount else {
-            throw LedgerError.rewardGap("RBlock \(block.height) rewards an account of \(reward.account.count) bytes")
+            throw LedgerError.rewardGap(
+              "RBlock \(block.height) rewards an account of \(reward.account.count) bytes")
           }
-          guard Ledger.shard(ofAddressBytes: reward.account, shardCount: parameters.shardCount) == shard else {
+          guard Ledger.shard(ofAddressBytes: reward.account, shardCount: parameters.shardCount) == shard
+          else {
             continue
           }
           var account = try state.account(reward.account) ?? Account.new(raw: reward.account, shard: shard)

@@ -42,13 +42,17 @@ struct RuleScope {
   var timestampMs: UInt64 { context.timestampMs }
   var blockRef: BlockRef { context.blockRef }
 
-  func shard(of address: Data) -> UInt32 { Ledger.shard(ofAddressBytes: address, shardCount: parameters.shardCount) }
+  func shard(of address: Data) -> UInt32 {
+    Ledger.shard(ofAddressBytes: address, shardCount: parameters.shardCount)
+  }
 }
 
 /// Common checks of the rules.
 enum Require {
   /// The registered participant at `address`, or `not_registered`.
-  static func participant(_ address: Data, in state: some StateView, _ who: String = "the sender") throws -> Participant {
+  static func participant(_ address: Data, in state: some StateView, _ who: String = "the sender") throws
+    -> Participant
+  {
     guard let participant = try state.participant(address) else {
       throw Rejection(.notRegistered, "\(who) \(address.hexString) is not a registered participant")
     }
@@ -61,7 +65,8 @@ enum Require {
       throw Rejection(.unknownPatient, "patient \(address.hexString) is not a registered participant")
     }
     guard participant.role == .patient else {
-      throw Rejection(.notAPatient, "\(address.hexString) is registered as \(participant.role.name), not as a patient")
+      throw Rejection(
+        .notAPatient, "\(address.hexString) is registered as \(participant.role.name), not as a patient")
     }
     return participant
   }
@@ -73,7 +78,8 @@ enum Require {
     }
     guard record.patient == patient else {
       throw Rejection(
-        .recordPatientMismatch, "record \(id.hexString) belongs to patient \(record.patient.hexString), not \(patient.hexString)")
+        .recordPatientMismatch,
+        "record \(id.hexString) belongs to patient \(record.patient.hexString), not \(patient.hexString)")
     }
     guard !record.erased else { throw Rejection(.recordErased, "record \(id.hexString) was erased") }
     return record

@@ -12,7 +12,8 @@ enum TransactionRules {
   ) throws -> EntryResult.CrossShard {
     let home = scope.parameters.shard(of: tx.sender)
     guard home == scope.shard else {
-      throw Rejection(.wrongShard, "the sender \(tx.sender) lives in shard \(home), not in shard \(scope.shard)")
+      throw Rejection(
+        .wrongShard, "the sender \(tx.sender) lives in shard \(home), not in shard \(scope.shard)")
     }
     if tx.body.validUntilMs != 0, scope.timestampMs > tx.body.validUntilMs {
       throw Rejection(
@@ -32,7 +33,8 @@ enum TransactionRules {
       try RegisterParticipantRules.home(p, tx: tx, state: &state, scope: scope)
       target = nil
     case .putRecord, .putImageManifest:
-      target = try RecordRules.home(RecordRules.content(tx.payload, tx: tx)!, tx: tx, state: state, scope: scope)
+      target = try RecordRules.home(
+        RecordRules.content(tx.payload, tx: tx)!, tx: tx, state: state, scope: scope)
     case .requestAccess(let p):
       target = try RequestAccessRules.home(p, tx: tx, state: &state, scope: scope)
     case .decideRequest(let p):
@@ -54,7 +56,8 @@ enum TransactionRules {
     let record = CrossShardHome(kind: tx.kind, targetShard: target, state: .pending, position: scope.position)
     state.set(StateKey.crossShardHome(tx.id.data), record.encoded)
     scope.effects.receipts.append(
-      EmittedReceipt(kind: .apply, txID: tx.id.data, targetShard: target, entryIndex: Int(scope.position.index)))
+      EmittedReceipt(
+        kind: .apply, txID: tx.id.data, targetShard: target, entryIndex: Int(scope.position.index)))
     return .pending(targetShard: target)
   }
 

@@ -48,7 +48,8 @@ public struct CrossShardHome: Sendable, Hashable {
     targetShard = data.bigEndianInteger(at: 2, as: UInt32.self)
     self.state = state
     position = EntryPosition(
-      height: data.bigEndianInteger(at: 7, as: UInt64.self), index: data.bigEndianInteger(at: 15, as: UInt32.self))
+      height: data.bigEndianInteger(at: 7, as: UInt64.self),
+      index: data.bigEndianInteger(at: 15, as: UInt32.self))
   }
 }
 
@@ -90,11 +91,13 @@ public struct ReceiptMark: Sendable, Hashable {
 
   /// Decodes the 18-byte encoding.
   public init(encoded data: Data) throws {
-    guard data.count == 18, data[data.startIndex] == 1, let outcome = Outcome(rawValue: data[data.startIndex + 1])
+    guard data.count == 18, data[data.startIndex] == 1,
+      let outcome = Outcome(rawValue: data[data.startIndex + 1])
     else { throw LedgerError.corruptState(key: "receipt mark", detail: "bad record \(data.hexString)") }
     self.outcome = outcome
     sourceShard = data.bigEndianInteger(at: 2, as: UInt32.self)
     position = EntryPosition(
-      height: data.bigEndianInteger(at: 6, as: UInt64.self), index: data.bigEndianInteger(at: 14, as: UInt32.self))
+      height: data.bigEndianInteger(at: 6, as: UInt64.self),
+      index: data.bigEndianInteger(at: 14, as: UInt32.self))
   }
 }

@@ -78,14 +78,18 @@ public struct ShardState: MerkleizedState {
 
   /// Every entry, sorted by key (the order of a state snapshot).
   public var sortedEntries: [(key: Data, value: Data)] {
-    buckets.flatMap { $0.map { (key: $0.key, value: $0.value) } }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    buckets.flatMap { $0.map { (key: $0.key, value: $0.value) } }.sorted {
+      $0.key.lexicographicallyPrecedes($1.key)
+    }
   }
 
   /// The entries whose keys start with `prefix`, sorted by key. Scans every entry: for tests and the
   /// simulator (storage answers such queries with an index range).
   public func entries(withPrefix prefix: Data) -> [(key: Data, value: Data)] {
-    buckets.flatMap { bucket in bucket.filter { $0.key.starts(with: prefix) }.map { (key: $0.key, value: $0.value) } }
-      .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    buckets.flatMap { bucket in
+      bucket.filter { $0.key.starts(with: prefix) }.map { (key: $0.key, value: $0.value) }
+    }
+    .sorted { $0.key.lexicographicallyPrecedes($1.key) }
   }
 
   /// The root of bucket `index` (for tests and diagnostics).
@@ -96,12 +100,15 @@ public struct ShardState: MerkleizedState {
   // MARK: - Internals
 
   private static func bucketLeaf(_ bucket: [Entry]) -> SHA256Digest {
-    bucket.isEmpty ? emptyBucketLeaf : MerkleTree.leafHash(StateRoot.treeHash(leafHashes: bucket.map(\.leafHash)).data)
+    bucket.isEmpty
+      ? emptyBucketLeaf : MerkleTree.leafHash(StateRoot.treeHash(leafHashes: bucket.map(\.leafHash)).data)
   }
 
   private static func group(_ changes: StateChanges) -> [Int: [(key: Data, value: Data?)]] {
     var grouped: [Int: [(key: Data, value: Data?)]] = [:]
-    for (key, value) in changes.writes { grouped[StateRoot.bucket(of: key), default: []].append((key, value)) }
+    for (key, value) in changes.writes {
+      grouped[StateRoot.bucket(of: key), default: []].append((key, value))
+    }
     return grouped
   }
 
@@ -109,7 +116,8 @@ public struct ShardState: MerkleizedState {
     for write in writes {
       let found = search(bucket, write.key)!
       if let value = write.value {
-        let entry = Entry(key: write.key, value: value, leafHash: StateRoot.leafHash(key: write.key, value: value))
+        let entry = Entry(
+          key: write.key, value: value, leafHash: StateRoot.leafHash(key: write.key, value: value))
         if found.found { bucket[found.position] = entry } else { bucket.insert(entry, at: found.position) }
       } else if found.found {
         bucket.remove(at: found.position)

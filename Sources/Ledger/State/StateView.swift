@@ -36,12 +36,16 @@ extension StateView {
   }
   /// The mark of receipt (`txID`, `kind`), if this shard decided it.
   public func receiptMark(_ txID: Data, kind: ReceiptKind) throws -> ReceiptMark? {
-    try value(forKey: StateKey.receiptMark(txID, kind: UInt8(kind.rawValue))).map { try ReceiptMark(encoded: $0) }
+    try value(forKey: StateKey.receiptMark(txID, kind: UInt8(kind.rawValue))).map {
+      try ReceiptMark(encoded: $0)
+    }
   }
   /// The ids of `patient`'s grants to `grantee` held in this shard.
   public func grantIDs(patient: Data, grantee: Data) -> [Data] {
     guard let value = value(forKey: StateKey.grantPair(patient: patient, grantee: grantee)) else { return [] }
-    return stride(from: 0, to: value.count, by: 32).map { value.subdata(in: (value.startIndex + $0)..<(value.startIndex + $0 + 32)) }
+    return stride(from: 0, to: value.count, by: 32).map {
+      value.subdata(in: (value.startIndex + $0)..<(value.startIndex + $0 + 32))
+    }
   }
   /// The highest RBlock whose rewards this shard credited (0 before any).
   public var rewardsHeight: UInt64 {

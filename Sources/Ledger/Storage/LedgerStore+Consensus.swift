@@ -17,14 +17,17 @@ extension LedgerStore {
     try write("saving \(records.count) consensus records") { db in
       for record in records {
         try db.execute(
-          sql: "INSERT OR REPLACE INTO consensus_record (key, value) VALUES (?, ?)", arguments: [record.key, record.value])
+          sql: "INSERT OR REPLACE INTO consensus_record (key, value) VALUES (?, ?)",
+          arguments: [record.key, record.value])
       }
     }
   }
 
   /// The record saved under `key`, or nil.
   public func consensusRecord(key: String) throws -> Data? {
-    try read { db in try Data.fetchOne(db, sql: "SELECT value FROM consensus_record WHERE key = ?", arguments: [key]) }
+    try read { db in
+      try Data.fetchOne(db, sql: "SELECT value FROM consensus_record WHERE key = ?", arguments: [key])
+    }
   }
 
   /// Every record whose key starts with `prefix`, sorted by key.

@@ -29,7 +29,8 @@ extension LedgerStore {
     let height = row.height
     let index = row.index
     guard let block = try tblock(shard: shard, height: height), block.entries.indices.contains(index) else {
-      throw LedgerStoreError.damaged(path: path, detail: "the index names block \(shard)/\(height) entry \(index), which is missing")
+      throw LedgerStoreError.damaged(
+        path: path, detail: "the index names block \(shard)/\(height) entry \(index), which is missing")
     }
     var status = TransactionStatus(txID: id)
     status.block = BlockRef(shard: shard, height: height, hash: BlockHashes.hash(header: block.header).data)
@@ -55,8 +56,10 @@ extension LedgerStore {
     case 3: status.crossShard = .aborted
     default: status.crossShard = .none
     }
-    if let targetHeight = row.targetHeight, let targetShard = row.targetShard, let targetHash = row.targetHash {
-      status.targetBlock = BlockRef(shard: UInt32(targetShard), height: UInt64(targetHeight), hash: targetHash)
+    if let targetHeight = row.targetHeight, let targetShard = row.targetShard, let targetHash = row.targetHash
+    {
+      status.targetBlock = BlockRef(
+        shard: UInt32(targetShard), height: UInt64(targetHeight), hash: targetHash)
     }
     return status
   }
@@ -80,10 +83,13 @@ extension LedgerStore {
       throw LedgerStoreError.invalidRequest("the page token is not one this query returned")
     }
     let shard = try shardHolding(patient)
-    let rows = try indexRange(shard: shard, prefix: prefix, after: pageToken.isEmpty ? nil : pageToken, limit: size + 1)
+    let rows = try indexRange(
+      shard: shard, prefix: prefix, after: pageToken.isEmpty ? nil : pageToken, limit: size + 1)
     var records: [Wire.Record] = []
     for row in rows.prefix(size) {
-      if let record: Wire.Record = try fetchMessage(StateKey.record(row.value), preferShard: shard) { records.append(record) }
+      if let record: Wire.Record = try fetchMessage(StateKey.record(row.value), preferShard: shard) {
+        records.append(record)
+      }
     }
     let next = rows.count > size ? rows[size - 1].key : Data()
     return (records, next)
@@ -94,17 +100,22 @@ extension LedgerStore {
   /// Grants a participant gave (`asGrantee` false: from its patient shard) or received (true: from its
   /// own shard's copies), oldest first. Without `includeInactive`, revoked grants and grants expired
   /// at `nowMs` are left out.
-  public func grants(party: Data, asGrantee: Bool, includeInactive: Bool = false, nowMs: UInt64) throws -> [Grant] {
+  public func grants(party: Data, asGrantee: Bool, includeInactive: Bool = false, nowMs: UInt64) throws
+    -> [Grant]
+  {
     guard party.count == Address.byteCount else {
       throw LedgerStoreError.invalidRequest("party must be a 20-byte address, got \(party.count) bytes")
     }
     let shard = try shardHolding(party)
     let rows = try indexRange(
-      shard: shard, prefix: StateKey.indexPrefix(asGrantee ? .grantsReceived : .grantsGiven, party: party), after: nil,
+      shard: shard, prefix: StateKey.indexPrefix(asGrantee ? .grantsReceived : .grantsGiven, party: party),
+      after: nil,
       limit: Int.max)
     var grants: [Grant] = []
     for row in rows {
-      guard let grant: Grant = try fetchMessage(StateKey.grant(row.value), preferShard: shard) else { continue }
+      guard let grant: Grant = try fetchMessage(StateKey.grant(row.value), preferShard: shard) else {
+        continue
+      }
       let active = !grant.revoked && (grant.expiresAtMs == 0 || grant.expiresAtMs > nowMs)
       if includeInactive || active { grants.append(grant) }
     }
@@ -113,17 +124,21 @@ extension LedgerStore {
 
   /// Access requests a participant made (`asRequester` true: its copies) or received (false: the
   /// patient's), oldest first, optionally only those in `state`.
-  public func accessRequests(party: Data, asRequester: Bool, state: RequestState? = nil) throws -> [AccessRequest] {
+  public func accessRequests(party: Data, asRequester: Bool, state: RequestState? = nil) throws
+    -> [AccessRequest]
+  {
     guard party.count == Address.byteCount else {
       throw LedgerStoreError.invalidRequest("party must be a 20-byte address, got \(party.count) bytes")
     }
     let shard = try shardHolding(party)
     let rows = try indexRange(
-      shard: shard, prefix: StateKey.indexPrefix(asRequester ? .requestsMade : .requestsReceived, party: party),
+      shard: shard,
+      prefix: StateKey.indexPrefix(asRequester ? .requestsMade : .requestsReceived, party: party),
       after: nil, limit: Int.max)
     var requests: [AccessRequest] = []
     for row in rows {
-      guard let request: AccessRequest = try fetchMessage(StateKey.request(row.value), preferShard: shard) else {
+      guard let request: AccessRequest = try fetchMessage(StateKey.request(row.value), preferShard: shard)
+      else {
         continue
       }
       if state == nil || request.state == state { requests.append(request) }
@@ -144,7 +159,8 @@ extension LedgerStore {
   }
 
   /// Index entries of `shard` under `prefix`, in key order, after `after`.
-  func indexRange(shard: UInt32, prefix: Data, after: Data?, limit: Int) throws -> [(key: Data, value: Data)] {
+  func indexRange(shard: UInt32, prefix: Data, after: Data?, limit: Int) throws -> [(key: Data, value: Data)]
+  {
     var bound = prefix
     bound.append(contentsOf: [UInt8](repeating: 0xff, count: 13))
     let upper = bound

@@ -20,20 +20,24 @@ extension LedgerStore {
       let previousHash: Data = latest?["hash"] ?? BlockHashes.zero
       guard Int64(header.height) == previousHeight + 1, header.previousHash == previousHash else {
         throw LedgerStoreError.notNextBlock(
-          path: self.path, detail: "RBlock \(header.height) does not extend the stored RBlock \(previousHeight)")
+          path: self.path,
+          detail: "RBlock \(header.height) does not extend the stored RBlock \(previousHeight)")
       }
       let height = Int64(header.height)
       try db.execute(
-        sql: "INSERT INTO rblock (height, hash, header, block, epoch, timestamp_ms) VALUES (?, ?, ?, ?, ?, ?)",
+        sql:
+          "INSERT INTO rblock (height, hash, header, block, epoch, timestamp_ms) VALUES (?, ?, ?, ?, ?, ?)",
         arguments: [height, hash, block.header, bytes, Int64(header.epoch), Int64(header.timestampMs)])
       for coverage in header.shards {
         try db.execute(
-          sql: "INSERT INTO rblock_coverage (rblock_height, shard, from_height, to_height) VALUES (?, ?, ?, ?)",
+          sql:
+            "INSERT INTO rblock_coverage (rblock_height, shard, from_height, to_height) VALUES (?, ?, ?, ?)",
           arguments: [height, Int64(coverage.shard), Int64(coverage.fromHeight), Int64(coverage.toHeight)])
       }
       for (update, encoded) in updates {
         try db.execute(
-          sql: "INSERT OR REPLACE INTO reputation (validator, rblock_height, reputation_ppm, update_bytes) VALUES (?, ?, ?, ?)",
+          sql:
+            "INSERT OR REPLACE INTO reputation (validator, rblock_height, reputation_ppm, update_bytes) VALUES (?, ?, ?, ?)",
           arguments: [update.validator, height, Int64(update.reputationPPM), encoded])
       }
       for reward in header.rewards {

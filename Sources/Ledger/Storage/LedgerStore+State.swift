@@ -47,9 +47,10 @@ extension LedgerStore {
   public func loadState(shard: UInt32) throws -> ShardState {
     let (entries, head) = try read { db in
       (
-        try Row.fetchAll(db, sql: "SELECT key, value FROM state WHERE shard = ?", arguments: [Int64(shard)]).map {
-          (key: $0["key"] as Data, value: $0["value"] as Data)
-        },
+        try Row.fetchAll(db, sql: "SELECT key, value FROM state WHERE shard = ?", arguments: [Int64(shard)])
+          .map {
+            (key: $0["key"] as Data, value: $0["value"] as Data)
+          },
         try self.head(shard: shard, db: db)
       )
     }
@@ -67,13 +68,16 @@ extension LedgerStore {
   /// The value at `key` in `shard`'s stored state.
   public func stateValue(shard: UInt32, key: Data) throws -> Data? {
     try read { db in
-      try Data.fetchOne(db, sql: "SELECT value FROM state WHERE shard = ? AND key = ?", arguments: [Int64(shard), key])
+      try Data.fetchOne(
+        db, sql: "SELECT value FROM state WHERE shard = ? AND key = ?", arguments: [Int64(shard), key])
     }
   }
 
   /// A page of `shard`'s state in key order, after `after` (exclusive), at most `limit` entries: the
   /// StateEntry stream of a snapshot (peer.proto). Read in one transaction with the head it belongs to.
-  public func statePage(shard: UInt32, after: Data?, limit: Int) throws -> (head: ShardHead, entries: [StateEntry]) {
+  public func statePage(shard: UInt32, after: Data?, limit: Int) throws -> (
+    head: ShardHead, entries: [StateEntry]
+  ) {
     try read { db in
       let rows = try Row.fetchAll(
         db,
@@ -81,7 +85,9 @@ extension LedgerStore {
           ? "SELECT key, value FROM state WHERE shard = ? ORDER BY key LIMIT ?"
           : "SELECT key, value FROM state WHERE shard = ? AND key > ? ORDER BY key LIMIT ?",
         arguments: after == nil ? [Int64(shard), limit] : [Int64(shard), after!, limit])
-      return (try self.head(shard: shard, db: db), rows.map { StateEntry(key: $0["key"], value: $0["value"]) })
+      return (
+        try self.head(shard: shard, db: db), rows.map { StateEntry(key: $0["key"], value: $0["value"]) }
+      )
     }
   }
 
@@ -99,7 +105,8 @@ extension LedgerStore {
         let end = min(start + pageSize, entries.count)
         chunks.append(
           StateSnapshotChunk(
-            shard: shard, height: head.height, stateRoot: head.stateRoot, entries: Array(entries[start..<end]),
+            shard: shard, height: head.height, stateRoot: head.stateRoot,
+            entries: Array(entries[start..<end]),
             last: end == entries.count))
         start = end
       } while start < entries.count
@@ -111,7 +118,9 @@ extension LedgerStore {
   /// shard): the entries must be sorted, unique, and reproduce `block`'s state root `stateRoot`, which
   /// the caller trusts from the next block's parent_state_root or an RBlock's coverage. The block
   /// becomes the shard's base; later blocks are committed on top of it.
-  public func installSnapshot(shard: UInt32, chunks: [StateSnapshotChunk], block: TBlock, stateRoot: Data) throws {
+  public func installSnapshot(shard: UInt32, chunks: [StateSnapshotChunk], block: TBlock, stateRoot: Data)
+    throws
+  {
     let header: TBlockHeader
     do { header = try TBlockHeader(serializedBytes: block.header) } catch {
       throw LedgerStoreError.invalidRequest("the snapshot's block header does not decode: \(error)")
@@ -123,15 +132,19 @@ extension LedgerStore {
       }
       for entry in chunk.entries {
         if let last = entries.last, !last.key.lexicographicallyPrecedes(entry.key) {
-          throw LedgerStoreError.invalidRequest("snapshot entries are not sorted by key at \(entry.key.hexString)")
+          throw LedgerStoreError.invalidRequest(
+            "snapshot entries are not sorted by key at \(entry.key.hexString)")
         }
         entries.append((entry.key, entry.value))
       }
     }
-    guard chunks.last?.last == true else { throw LedgerStoreError.invalidRequest("the snapshot is incomplete") }
+    guard chunks.last?.last == true else {
+      throw LedgerStoreError.invalidRequest("the snapshot is incomplete")
+    }
     let root = StateRoot.root(entries: entries)
     guard root.data == stateRoot else {
-      throw LedgerStoreError.invalidRequest("the snapshot's entries give root \(root), not \(stateRoot.hexString)")
+      throw LedgerStoreError.invalidRequest(
+        "the snapshot's entries give root \(root), not \(stateRoot.hexString)")
     }
     let base = SnapshotBase(
       height: header.height, timestampMs: header.timestampMs, rblockHeight: header.rblockHeight,
@@ -143,7 +156,8 @@ extension LedgerStore {
       let insert = try db.makeStatement(sql: "INSERT INTO state (shard, key, value) VALUES (?, ?, ?)")
       for entry in rows { try insert.execute(arguments: [Int64(shard), entry.key, entry.value]) }
       try db.execute(
-        sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: ["base/\(shard)", base.encoded])
+        sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        arguments: ["base/\(shard)", base.encoded])
     }
   }
 
@@ -164,7 +178,8 @@ extension LedgerStore {
     }
     guard let chosen = values.first(where: { $0.shard == preferShard }) ?? values.first else { return nil }
     do { return try M(serializedBytes: chosen.value) } catch {
-      throw LedgerStoreError.damaged(path: path, detail: "the value at \(key.hexString) is not a \(M.protoMessageName)")
+      throw LedgerStoreError.damaged(
+        path: path, detail: "the value at \(key.hexString) is not a \(M.protoMessageName)")
     }
   }
 }

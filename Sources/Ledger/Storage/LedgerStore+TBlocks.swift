@@ -16,7 +16,8 @@ public struct ShardHead: Sendable, Hashable {
 
   /// What the next block must extend.
   public var parent: TBlocks.Parent {
-    TBlocks.Parent(height: height, hash: hash, timestampMs: timestampMs, rblockHeight: rblockHeight, stateRoot: stateRoot)
+    TBlocks.Parent(
+      height: height, hash: hash, timestampMs: timestampMs, rblockHeight: rblockHeight, stateRoot: stateRoot)
   }
 }
 
@@ -41,7 +42,9 @@ extension LedgerStore {
       guard header.height == head.height + 1, header.previousHash == head.hash else {
         throw LedgerStoreError.notNextBlock(
           path: self.path,
-          detail: "block \(header.shard)/\(header.height) does not extend the stored head \(header.shard)/\(head.height)")
+          detail:
+            "block \(header.shard)/\(header.height) does not extend the stored head \(header.shard)/\(head.height)"
+        )
       }
       guard header.parentStateRoot == head.stateRoot else {
         throw LedgerStoreError.notNextBlock(
@@ -58,7 +61,8 @@ extension LedgerStore {
           """,
         arguments: [
           shard, height, hash, block.header, blockBytes, outcome.stateRoot.data, Int64(header.timestampMs),
-          Int64(header.rblockHeight), Int64(block.entries.count), Int64(outcome.results.filter(\.accepted).count),
+          Int64(header.rblockHeight), Int64(block.entries.count),
+          Int64(outcome.results.filter(\.accepted).count),
         ])
       let put = try db.makeStatement(sql: "INSERT OR REPLACE INTO state (shard, key, value) VALUES (?, ?, ?)")
       let delete = try db.makeStatement(sql: "DELETE FROM state WHERE shard = ? AND key = ?")
@@ -81,7 +85,8 @@ extension LedgerStore {
         let (status, code, reason) = result.status.storage
         let (crossShard, target) = result.crossShard.storage
         try index.execute(arguments: [
-          txID, shard, height, Int64(result.index), type, kind, result.accepted, status, code, reason, crossShard,
+          txID, shard, height, Int64(result.index), type, kind, result.accepted, status, code, reason,
+          crossShard,
           target.map { Int64($0) },
         ])
       }
@@ -138,7 +143,8 @@ extension LedgerStore {
     {
       return ShardHead(
         shard: shard, height: UInt64(row["height"] as Int64), hash: row["hash"], stateRoot: row["state_root"],
-        timestampMs: UInt64(row["timestamp_ms"] as Int64), rblockHeight: UInt64(row["rblock_height"] as Int64))
+        timestampMs: UInt64(row["timestamp_ms"] as Int64), rblockHeight: UInt64(row["rblock_height"] as Int64)
+      )
     }
     if let base = try Row.fetchOne(
       db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["base/\(shard)"]),
@@ -146,11 +152,14 @@ extension LedgerStore {
     {
       return decoded.head(shard: shard)
     }
-    guard let root = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["genesis_root/\(shard)"])
+    guard
+      let root = try Data.fetchOne(
+        db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["genesis_root/\(shard)"])
     else {
       throw LedgerStoreError.invalidRequest("this database holds no state of shard \(shard)")
     }
-    return ShardHead(shard: shard, height: 0, hash: BlockHashes.zero, stateRoot: root, timestampMs: 0, rblockHeight: 0)
+    return ShardHead(
+      shard: shard, height: 0, hash: BlockHashes.zero, stateRoot: root, timestampMs: 0, rblockHeight: 0)
   }
 
   /// The block of `shard` at `height` (0 for the latest), or nil.
@@ -158,10 +167,12 @@ extension LedgerStore {
     let bytes = try read { db in
       if height == 0 {
         return try Data.fetchOne(
-          db, sql: "SELECT block FROM tblock WHERE shard = ? ORDER BY height DESC LIMIT 1", arguments: [Int64(shard)])
+          db, sql: "SELECT block FROM tblock WHERE shard = ? ORDER BY height DESC LIMIT 1",
+          arguments: [Int64(shard)])
       }
       return try Data.fetchOne(
-        db, sql: "SELECT block FROM tblock WHERE shard = ? AND height = ?", arguments: [Int64(shard), Int64(height)])
+        db, sql: "SELECT block FROM tblock WHERE shard = ? AND height = ?",
+        arguments: [Int64(shard), Int64(height)])
     }
     return try bytes.map { try TBlock(serializedBytes: $0) }
   }
@@ -171,7 +182,8 @@ extension LedgerStore {
     let rows = try read { db in
       try Data.fetchAll(
         db,
-        sql: "SELECT block FROM tblock WHERE shard = ? AND height >= ? AND height <= ? ORDER BY height LIMIT ?",
+        sql:
+          "SELECT block FROM tblock WHERE shard = ? AND height >= ? AND height <= ? ORDER BY height LIMIT ?",
         arguments: [Int64(shard), Int64(max(from, 1)), to == 0 ? Int64.max : Int64(to), limit])
     }
     return try rows.map { try TBlock(serializedBytes: $0) }
@@ -181,16 +193,20 @@ extension LedgerStore {
   public func stateRoot(shard: UInt32, height: UInt64) throws -> Data? {
     try read { db in
       if height == 0 {
-        return try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["genesis_root/\(shard)"])
+        return try Data.fetchOne(
+          db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["genesis_root/\(shard)"])
       }
       return try Data.fetchOne(
-        db, sql: "SELECT state_root FROM tblock WHERE shard = ? AND height = ?", arguments: [Int64(shard), Int64(height)])
+        db, sql: "SELECT state_root FROM tblock WHERE shard = ? AND height = ?",
+        arguments: [Int64(shard), Int64(height)])
     }
   }
 
   /// The receipts `shard` emitted in blocks `from...to`, in emission order (for relays and for the
   /// RChain's receipts roots).
-  public func emittedReceipts(shard: UInt32, from: UInt64, to: UInt64) throws -> [(height: UInt64, receipt: EmittedReceipt)] {
+  public func emittedReceipts(shard: UInt32, from: UInt64, to: UInt64) throws -> [(
+    height: UInt64, receipt: EmittedReceipt
+  )] {
     try read { db in
       try Row.fetchAll(
         db,

@@ -77,16 +77,20 @@ public final class LedgerStore: Sendable {
         guard stored == genesisHash else {
           throw LedgerStoreError.wrongNetwork(
             path: self.path,
-            detail: "its genesis hash is \(stored.hexString), the configured genesis hashes to \(genesisHash.hexString)")
+            detail:
+              "its genesis hash is \(stored.hexString), the configured genesis hashes to \(genesisHash.hexString)"
+          )
         }
       } else {
         try db.execute(
-          sql: "INSERT INTO meta (key, value) VALUES ('genesis_hash', ?), ('chain_id', ?), ('shard_count', ?)",
+          sql:
+            "INSERT INTO meta (key, value) VALUES ('genesis_hash', ?), ('chain_id', ?), ('shard_count', ?)",
           arguments: [genesisHash, Data(parameters.chainID.utf8), parameters.shardCount.bigEndianBytes])
       }
       for (shard, state) in states {
         let key = "genesis_root/\(shard)"
-        guard try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) == nil else {
+        guard try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) == nil
+        else {
           continue
         }
         try db.execute(
@@ -103,8 +107,10 @@ public final class LedgerStore: Sendable {
   /// The shards whose state this database holds.
   public func heldShards() throws -> [UInt32] {
     try read { db in
-      try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'genesis_root/%' OR key LIKE 'base/%'")
-        .compactMap { UInt32($0.split(separator: "/").last ?? "") }
+      try String.fetchAll(
+        db, sql: "SELECT key FROM meta WHERE key LIKE 'genesis_root/%' OR key LIKE 'base/%'"
+      )
+      .compactMap { UInt32($0.split(separator: "/").last ?? "") }
     }.reduce(into: [UInt32]()) { if !$0.contains($1) { $0.append($1) } }.sorted()
   }
 
@@ -144,7 +150,8 @@ public final class LedgerStore: Sendable {
         let hash = block.hash
         let headerBytes = block.header
         guard let header = try? TBlockHeader(serializedBytes: headerBytes) else {
-          throw LedgerStoreError.damaged(path: path, detail: "the header of block \(shard)/\(height) does not decode")
+          throw LedgerStoreError.damaged(
+            path: path, detail: "the header of block \(shard)/\(height) does not decode")
         }
         guard BlockHashes.hash(header: headerBytes).data == hash, Int64(header.height) == height,
           Int64(header.shard) == shard
@@ -155,7 +162,8 @@ public final class LedgerStore: Sendable {
         if let previous {
           guard previous.height + 1 == height, header.previousHash == previous.hash else {
             throw LedgerStoreError.damaged(
-              path: path, detail: "block \(shard)/\(height) does not link to block \(shard)/\(previous.height)")
+              path: path,
+              detail: "block \(shard)/\(height) does not link to block \(shard)/\(previous.height)")
           }
         }
         previous = (height, hash)
@@ -181,11 +189,14 @@ public final class LedgerStore: Sendable {
     guard let error = error as? DatabaseError else { return error }
     switch error.resultCode {
     case .SQLITE_FULL:
-      return LedgerStoreError.diskFull(path: path, detail: "\(what) failed (\(error.message ?? "database or disk is full"))")
-    case .SQLITE_IOERR where error.extendedResultCode == .SQLITE_IOERR_WRITE
+      return LedgerStoreError.diskFull(
+        path: path, detail: "\(what) failed (\(error.message ?? "database or disk is full"))")
+    case .SQLITE_IOERR
+    where error.extendedResultCode == .SQLITE_IOERR_WRITE
       || error.extendedResultCode == .SQLITE_IOERR_FSYNC:
       if errno == ENOSPC {
-        return LedgerStoreError.diskFull(path: path, detail: "\(what) failed: \(error.message ?? "write error")")
+        return LedgerStoreError.diskFull(
+          path: path, detail: "\(what) failed: \(error.message ?? "write error")")
       }
       return LedgerStoreError.sqlite(path: path, detail: "\(what) failed: \(error)")
     case .SQLITE_CORRUPT, .SQLITE_NOTADB:
@@ -199,7 +210,8 @@ public final class LedgerStore: Sendable {
     if let error = error as? DatabaseError,
       [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode)
     {
-      return LedgerStoreError.damaged(path: path, detail: "SQLite cannot read it: \(error.message ?? "\(error)")")
+      return LedgerStoreError.damaged(
+        path: path, detail: "SQLite cannot read it: \(error.message ?? "\(error)")")
     }
     return map(error, path: path, doing: "opening")
   }

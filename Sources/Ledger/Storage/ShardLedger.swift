@@ -31,12 +31,16 @@ public final class ShardLedger: Sendable {
   /// and advances the in-memory state. `prepared` reuses a `LedgerExecutor.prepare` of the entries
   /// made while voting.
   @discardableResult
-  public func commit(_ block: TBlock, context: BlockContext, prepared: PreparedBlock? = nil) throws -> BlockOutcome {
+  public func commit(_ block: TBlock, context: BlockContext, prepared: PreparedBlock? = nil) throws
+    -> BlockOutcome
+  {
     guard context.shard == shard else {
-      throw LedgerError.invalidBlock("a block of shard \(context.shard) given to the ledger of shard \(shard)")
+      throw LedgerError.invalidBlock(
+        "a block of shard \(context.shard) given to the ledger of shard \(shard)")
     }
     guard let decision = BitVector(bytes: block.decision, count: block.entries.count) else {
-      throw LedgerError.invalidBlock("the decision has \(block.decision.count) bytes for \(block.entries.count) entries")
+      throw LedgerError.invalidBlock(
+        "the decision has \(block.decision.count) bytes for \(block.entries.count) entries")
     }
     return try current.withLock { state in
       let outcome = try LedgerExecutor.apply(

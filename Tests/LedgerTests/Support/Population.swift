@@ -25,9 +25,12 @@ struct Population {
     auditor0 = net.newKey("auditor0", shard: 0)
     admin1 = net.newKey("admin1", shard: 1)
     let shard0 = [
-      net.register(patient0, .patient), net.register(clinician0, .clinician), net.register(auditor0, .auditor),
+      net.register(patient0, .patient), net.register(clinician0, .clinician),
+      net.register(auditor0, .auditor),
     ]
-    let shard1 = [net.register(patient1, .patient), net.register(clinician1, .clinician), net.register(admin1, .admin)]
+    let shard1 = [
+      net.register(patient1, .patient), net.register(clinician1, .clinician), net.register(admin1, .admin),
+    ]
     let results0 = try net.commit(shard: 0, entries: shard0.map(TestNetwork.entry)).outcome.results
     let results1 = try net.commit(shard: 1, entries: shard1.map(TestNetwork.entry)).outcome.results
     precondition((results0 + results1).allSatisfy { $0.status == .applied }, "\(results0 + results1)")
@@ -45,7 +48,9 @@ struct Population {
   }
 
   /// Puts a record for `patient` written by `author`, relayed if needed; returns the record id.
-  mutating func putRecord(_ author: Ed25519.PrivateKey, for patient: Ed25519.PrivateKey, content: String = "report")
+  mutating func putRecord(
+    _ author: Ed25519.PrivateKey, for patient: Ed25519.PrivateKey, content: String = "report"
+  )
     throws -> Data
   {
     let tx = net.sign(author, TestNetwork.record(patient: patient, content: content))

@@ -66,7 +66,8 @@ struct TestNetwork {
         publicKey: hospital.publicKey.rawRepresentation, role: .hospital, organisation: "st-mary",
         displayName: "St Mary", balance: genesisBalance),
       GenesisParticipant(
-        publicKey: lab.publicKey.rawRepresentation, role: .lab, organisation: "lab-one", displayName: "Lab One",
+        publicKey: lab.publicKey.rawRepresentation, role: .lab, organisation: "lab-one",
+        displayName: "Lab One",
         balance: genesisBalance),
     ]
     self.genesis = genesis
@@ -114,7 +115,9 @@ struct TestNetwork {
       createdAtMs: timestampMs, validUntilMs: validUntilMs, payload: payload)
     let bytes = try! body.serializedData()
     var signatures = [
-      Signature(publicKey: key.publicKey.rawRepresentation, signature: try! key.sign(domain: .transaction, message: bytes))
+      Signature(
+        publicKey: key.publicKey.rawRepresentation,
+        signature: try! key.sign(domain: .transaction, message: bytes))
     ]
     if let cosigner {
       signatures.append(
@@ -134,8 +137,12 @@ struct TestNetwork {
       cosigner: authority)
   }
 
-  static func entry(_ tx: SignedTransaction) -> Data { try! TBlockEntry(entry: .transaction(tx)).serializedData() }
-  static func entry(_ receipt: Receipt) -> Data { try! TBlockEntry(entry: .receipt(receipt)).serializedData() }
+  static func entry(_ tx: SignedTransaction) -> Data {
+    try! TBlockEntry(entry: .transaction(tx)).serializedData()
+  }
+  static func entry(_ receipt: Receipt) -> Data {
+    try! TBlockEntry(entry: .receipt(receipt)).serializedData()
+  }
 
   /// A manifest of `data`, chunked at 1 MiB.
   static func manifest(_ data: Data) -> BlobManifest {
@@ -166,12 +173,14 @@ struct TestNetwork {
     let leader = validators.first { $0.address == leaderAddress }!
     let proposal = try TBlocks.propose(
       TBlocks.HeaderFields(
-        chainID: chainID, shard: shard, epoch: 0, view: view, height: parent.height + 1, previousHash: parent.hash,
+        chainID: chainID, shard: shard, epoch: 0, view: view, height: parent.height + 1,
+        previousHash: parent.hash,
         timestampMs: timestampMs, parentStateRoot: parent.stateRoot,
         rblockHeight: rewardBlocks.last?.height ?? parent.rblockHeight),
       entries: entries, key: leader)
     let context = try BlockContext(
-      parameters: parameters, headerBytes: proposal.header, membership: membership, rewardBlocks: rewardBlocks)
+      parameters: parameters, headerBytes: proposal.header, membership: membership, rewardBlocks: rewardBlocks
+    )
     return (proposal, context)
   }
 
@@ -179,7 +188,8 @@ struct TestNetwork {
   /// member i), assembles, verifies and applies the block. Returns the block and its outcome.
   @discardableResult
   mutating func commit(
-    shard: UInt32, entries: [Data], votes: [[Bool]]? = nil, voters: Int? = nil, rewardBlocks: [RBlockHeader] = [],
+    shard: UInt32, entries: [Data], votes: [[Bool]]? = nil, voters: Int? = nil,
+    rewardBlocks: [RBlockHeader] = [],
     advanceClock: UInt64 = 1000
   ) throws -> (block: TBlock, outcome: BlockOutcome) {
     timestampMs += advanceClock
@@ -249,7 +259,9 @@ extension TestNetwork {
   }
 
   /// The verdicts of the next block of `shard` on `entries`.
-  func verdicts(_ entries: [Data], shard: UInt32, chunks: (any ChunkAvailability)? = nil) throws -> [EntryVerdict] {
+  func verdicts(_ entries: [Data], shard: UInt32, chunks: (any ChunkAvailability)? = nil) throws
+    -> [EntryVerdict]
+  {
     var (_, context) = try nextProposal(shard: shard, entries: entries)
     context.chunks = chunks
     return try LedgerExecutor.validate(entries: entries, context: context, state: states[Int(shard)])

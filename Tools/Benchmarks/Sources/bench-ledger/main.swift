@@ -51,28 +51,34 @@ let genesis = Genesis(
     GenesisValidator(name: "v\($0.offset)", publicKey: $0.element.publicKey.rawRepresentation)
   },
   participants: clinicians.map {
-    GenesisParticipant(publicKey: $0.publicKey.rawRepresentation, role: .clinician, organisation: "h", balance: 0)
+    GenesisParticipant(
+      publicKey: $0.publicKey.rawRepresentation, role: .clinician, organisation: "h", balance: 0)
   }
     + patients.map {
-      GenesisParticipant(publicKey: $0.publicKey.rawRepresentation, role: .patient, organisation: "p", balance: 1_000_000)
+      GenesisParticipant(
+        publicKey: $0.publicKey.rawRepresentation, role: .patient, organisation: "p", balance: 1_000_000)
     })
 let parameters = try ChainParameters(genesis: genesis)
 let membership = try MembershipDirectory(
   validators: genesis.validators,
   assignments: [
-    ShardAssignment(epoch: 0, shards: [ShardMembers(shard: 0, members: validators.map(\.address.rawRepresentation))])
+    ShardAssignment(
+      epoch: 0, shards: [ShardMembers(shard: 0, members: validators.map(\.address.rawRepresentation))])
   ])
 let members = membership.members(shard: 0, epoch: 0)!
 let genesisState = try GenesisState.state(for: genesis, shard: 0)
 
 func sign(_ signer: Ed25519.PrivateKey, nonce: UInt64, _ payload: TransactionBody.Payload) throws -> Data {
   let body = try TransactionBody(
-    chainID: "bench", sender: signer.address.rawRepresentation, nonce: nonce, createdAtMs: nonce, payload: payload
+    chainID: "bench", sender: signer.address.rawRepresentation, nonce: nonce, createdAtMs: nonce,
+    payload: payload
   ).serializedData()
   let signed = SignedTransaction(
     body: body,
     signatures: [
-      Signature(publicKey: signer.publicKey.rawRepresentation, signature: try signer.sign(domain: .transaction, message: body))
+      Signature(
+        publicKey: signer.publicKey.rawRepresentation,
+        signature: try signer.sign(domain: .transaction, message: body))
     ])
   return try TBlockEntry(entry: .transaction(signed)).serializedData()
 }
@@ -88,10 +94,14 @@ func entries(block: Int) throws -> [Data] {
         try sign(
           clinician, nonce: nonce,
           .putRecord(
-            PutRecord(patient: patient, kind: "lab-report", mediaType: "application/json", content: BlobManifests.make(content),
+            PutRecord(
+              patient: patient, kind: "lab-report", mediaType: "application/json",
+              content: BlobManifests.make(content),
               metadata: [Attribute(key: "loinc", value: "718-7")]))))
     } else {
-      entries.append(try sign(clinician, nonce: nonce, .requestAccess(RequestAccess(patient: patient, reason: "follow-up"))))
+      entries.append(
+        try sign(
+          clinician, nonce: nonce, .requestAccess(RequestAccess(patient: patient, reason: "follow-up"))))
     }
   }
   for (index, patient) in patients.enumerated() {
@@ -130,22 +140,27 @@ func runRound(_ round: Int) throws -> Phases {
         chainID: "bench", shard: 0, epoch: 0, view: 0, height: head.height + 1, previousHash: head.hash,
         timestampMs: genesis.genesisTimeMs + UInt64(index) + 1, parentStateRoot: head.stateRoot),
       entries: entries, key: validators[0])
-    let context = try BlockContext(parameters: parameters, headerBytes: proposal.header, membership: membership)
+    let context = try BlockContext(
+      parameters: parameters, headerBytes: proposal.header, membership: membership)
     var prepared: PreparedBlock!
     phases.prepare += seconds { prepared = LedgerExecutor.prepare(entries: entries, context: context) }
     var verdicts: [EntryVerdict] = []
-    phases.validate += try seconds { verdicts = try LedgerExecutor.validate(prepared, context: context, state: state) }
+    phases.validate += try seconds {
+      verdicts = try LedgerExecutor.validate(prepared, context: context, state: state)
+    }
     guard verdicts.allSatisfy(\.isValid) else {
       fatalError("bench block \(index) has invalid entries: \(verdicts.compactMap(\.rejection).prefix(3))")
     }
     let votes = try validators.map {
-      try Votes.make(header: context.header, blockHash: context.blockHash, valid: verdicts.map(\.isValid), key: $0)
+      try Votes.make(
+        header: context.header, blockHash: context.blockHash, valid: verdicts.map(\.isValid), key: $0)
     }
     let block = try TBlocks.assemble(proposal, certificate: CommitCertificates.make(votes), members: members)
     var outcome: BlockOutcome!
     phases.apply += try seconds {
       outcome = try LedgerExecutor.apply(
-        prepared, decisions: BitVector(bytes: block.decision, count: entries.count)!, context: context, state: state)
+        prepared, decisions: BitVector(bytes: block.decision, count: entries.count)!, context: context,
+        state: state)
     }
     phases.store += try seconds {
       try store.commit(block, outcome: outcome)
