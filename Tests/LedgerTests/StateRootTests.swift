@@ -175,3 +175,31 @@ import Wire
     #expect(StateRoot.root(entries: stream.map { ($0.key, $0.value) }) == state.stateRoot)
   }
 }
+
+/// The interop vector (Interop/vectors/state_root.json), computed by an independent Python
+/// implementation and checked by Interop/tests/test_state_root.py too.
+@Suite struct StateRootVectorTests {
+  struct Vector: Decodable {
+    struct Entry: Decodable {
+      var key: String
+      var value: String
+    }
+    var emptyRoot: String
+    var root: String
+    var entries: [Entry]
+    enum CodingKeys: String, CodingKey {
+      case emptyRoot = "empty_root"
+      case root
+      case entries
+    }
+  }
+
+  @Test func swiftMatchesThePythonVector() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Interop/vectors/state_root.json")
+    let vector = try JSONDecoder().decode(Vector.self, from: Data(contentsOf: path))
+    let entries = vector.entries.map { (key: Data(hexString: $0.key)!, value: Data(hexString: $0.value)!) }
+    #expect(ShardState().stateRoot.hex == vector.emptyRoot)
+    #expect(ShardState(entries: entries).stateRoot.hex == vector.root)
+  }
+}
