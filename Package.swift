@@ -113,7 +113,10 @@ var targets: [Target] = [
   ),
   .testTarget(
     name: "LedgerTests",
-    dependencies: ["Ledger", "Wire", "ChainCrypto", "ledger-crash-writer"],
+    dependencies: [
+      "Ledger", "Wire", "ChainCrypto", "ledger-crash-writer",
+      .product(name: "GRDB", package: "GRDB.swift"),
+    ],
     swiftSettings: swiftSettings
   ),
   // Writes blocks in a loop for the crash test (LedgerTests/CrashTests), which kills it with SIGKILL.

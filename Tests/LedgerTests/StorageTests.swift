@@ -1,5 +1,6 @@
 import ChainCrypto
 import Foundation
+import GRDB
 import Testing
 import Wire
 
@@ -146,6 +147,19 @@ import Wire
     var other = work.pop.net.genesis
     other.chainID = "another-chain"
     #expect(throws: LedgerStoreError.self) { try store.initialize(genesis: other, shards: [0]) }
+  }
+
+  @Test func walAndFullSynchronousMode() throws {
+    let dir = TemporaryDirectory()
+    let store = try LedgerStore(path: dir.file("ledger.sqlite"))
+    let (journal, synchronous) = try store.read { db in
+      (
+        try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+        try Int.fetchOne(db, sql: "PRAGMA synchronous")
+      )
+    }
+    #expect(journal == "wal")
+    #expect(synchronous == 2, "FULL")
   }
 
   @Test func consensusRecordsAreDurable() throws {

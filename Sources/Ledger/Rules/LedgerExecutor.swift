@@ -193,6 +193,13 @@ public enum LedgerExecutor {
       blobEvents: blobEvents, crossShardUpdates: updates)
   }
 
+  /// `prepare` then `apply`.
+  public static func apply(
+    entries: [Data], decisions: BitVector, context: BlockContext, state: some MerkleizedState
+  ) throws(LedgerError) -> BlockOutcome {
+    try apply(prepare(entries: entries, context: context), decisions: decisions, context: context, state: state)
+  }
+
   /// `prepare` then `apply`, with the decision as wire bytes.
   public static func apply(
     entries: [Data], decision: Data, context: BlockContext, state: some MerkleizedState
