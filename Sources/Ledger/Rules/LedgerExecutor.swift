@@ -197,7 +197,8 @@ public enum LedgerExecutor {
   public static func apply(
     entries: [Data], decisions: BitVector, context: BlockContext, state: some MerkleizedState
   ) throws(LedgerError) -> BlockOutcome {
-    try apply(prepare(entries: entries, context: context), decisions: decisions, context: context, state: state)
+    try apply(
+      prepare(entries: entries, context: context), decisions: decisions, context: context, state: state)
   }
 
   /// `prepare` then `apply`, with the decision as wire bytes.
