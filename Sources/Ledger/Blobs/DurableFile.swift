@@ -19,7 +19,7 @@ enum DurableFile {
       try data.withUnsafeBytes { buffer in
         var offset = 0
         while offset < buffer.count {
-          let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+          let written = posixWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
           if written < 0 {
             if errno == EINTR { continue }
             throw error(temporary, "cannot write")
@@ -51,7 +51,7 @@ enum DurableFile {
     try data.withUnsafeBytes { buffer in
       var offset = 0
       while offset < buffer.count {
-        let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        let written = posixWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
         if written < 0 {
           if errno == EINTR { continue }
           throw error(path, "cannot write")
@@ -98,4 +98,13 @@ enum DurableFile {
     let reason = String(cString: strerror(code))
     return .io(path: path, detail: "\(what): \(reason)\(code == ENOSPC ? " (the device is full)" : "")")
   }
+}
+
+/// write(2), named apart from `DurableFile.write`.
+private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+  #if canImport(Glibc)
+    Glibc.write(descriptor, buffer, count)
+  #else
+    Darwin.write(descriptor, buffer, count)
+  #endif
 }
