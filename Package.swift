@@ -160,6 +160,31 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Ledger (transactions, blocks, state, SQLite storage, blob store)
+  .target(
+    name: "Ledger",
+    dependencies: [
+      "Wire", "ChainCrypto",
+      .product(name: "GRDB", package: "GRDB.swift"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "LedgerTests",
+    dependencies: [
+      "Ledger", "Wire", "ChainCrypto", "ledger-crash-writer",
+      .product(name: "GRDB", package: "GRDB.swift"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  // Writes blocks in a loop for the crash test (LedgerTests/CrashTests), which kills it with SIGKILL.
+  .executableTarget(
+    name: "ledger-crash-writer",
+    dependencies: ["Ledger", "Wire", "ChainCrypto"],
+    path: "Tools/LedgerCrashWriter",
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
@@ -178,6 +203,7 @@ let package = Package(
     .executable(name: "sehc", targets: ["sehc"]),
     .library(name: "Wire", targets: ["Wire"]),
     .library(name: "ChainCrypto", targets: ["ChainCrypto"]),
+    .library(name: "Ledger", targets: ["Ledger"]),
     .library(name: "TLS", targets: ["TLS"]),
     .library(name: "RPC", targets: ["RPC"]),
   ],
@@ -187,6 +213,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: targets
 )

@@ -19,6 +19,16 @@ let package = Package(
   ],
   targets: [
     .target(name: "BenchSupport", swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "bench-ledger",
+      dependencies: [
+        "BenchSupport",
+        .product(name: "ChainCrypto", package: "SeHealthChain"),
+        .product(name: "Ledger", package: "SeHealthChain"),
+        .product(name: "Wire", package: "SeHealthChain"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     // Our gRPC over OpenSSL against grpc-swift's stock Posix transports over NIOSSL.
     .executableTarget(
       name: "bench-rpc",

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 506cf9839d18702b55bde9a1d827a5909a318be52ef045478df602207620d758 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -166,8 +166,10 @@ nonisolated struct Sehc_V1_TBlockHeader: Sendable {
   /// The shard's state root after applying the block at height - 1 (32 bytes).
   var parentStateRoot: Data = Data()
 
-  /// The highest committed RBlock whose rewards this block credits before its entries; never less than
-  /// the previous block's (docs/protocol.md §6.2).
+  /// RBlock rewards credited so far: the rewards of RBlocks (previous block's rblock_height,
+  /// rblock_height] are credited to this shard's accounts before the entries are applied. Never less
+  /// than the previous block's; at most the highest RBlock the proposer has committed; 0 at first
+  /// (docs/protocol.md §6.2).
   var rblockHeight: UInt64 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 7f5c514a354097fd031964401ba0cae0dcb226e3e80249c1b6c965346761d145 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 506cf9839d18702b55bde9a1d827a5909a318be52ef045478df602207620d758 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
