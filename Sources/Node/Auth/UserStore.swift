@@ -205,6 +205,11 @@ public final class UserStore: Sendable {
     }
   }
 
+  /// The stored password hash of `username` (tests).
+  func storedPasswordHash(_ username: String) throws(UserStoreError) -> String? {
+    try read { db in try Self.fetch(db, username)?.hash }
+  }
+
   /// The custodial signing key of `username`, decrypted with the node's validator key.
   public func signingKey(for username: String) throws(UserStoreError) -> Ed25519.PrivateKey {
     let sealed: Data? = try read { db in

@@ -2,7 +2,8 @@ import NIOCore
 import NIOHTTP1
 
 /// One connection of the metrics endpoint: bounds each request's size, answers from
-/// ``MetricsRoutes``, and closes idle connections.
+/// ``MetricsRoutes``, and closes idle connections. After a refused request, later input is read and
+/// dropped until the client closes.
 final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   typealias InboundIn = HTTPServerRequestPart
   typealias OutboundOut = HTTPServerResponsePart
@@ -21,8 +22,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     switch unwrapInboundIn(data) {
     case .head(let head):
+      guard !refused else { return }
       self.head = head
-      refused = false
       received =
         head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
       if received > maxRequestBytes { refuse(context: context) }
@@ -72,8 +73,11 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
     let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
     if !keepAlive {
+      // Half-close: send FIN and let the client close. Closing at once while the client's unread
+      // bytes sit in our receive buffer would make the kernel send RST, which can destroy the
+      // response before the client reads it. The idle timeout closes clients that never hang up.
       let channel = context.channel
-      written.whenComplete { _ in channel.close(promise: nil) }
+      written.whenComplete { _ in channel.close(mode: .output, promise: nil) }
     }
   }
 }
