@@ -63,6 +63,7 @@ struct GenesisCommand: AsyncParsableCommand {
         throw CommandFailure.usage(
           "give at least one --validator NAME=CERT.pem,peer=HOST:PORT,client=HOST:PORT")
       }
+      try params.checkNoZeros()
       let authority = try loadCA()
       let validatorInputs: [GenesisBuilder.ValidatorInput]
       let participantEntries: [GenesisParticipant]
@@ -144,7 +145,8 @@ struct GenesisParamOptions: ParsableArguments {
   @Option(help: "Initial reputation R₀ in ppm (default 500000).")
   var initialPpm: UInt32?
 
-  func validate() throws {
+  /// Refuses explicit zeros (zero means "default" in the genesis, so it would be misleading).
+  func checkNoZeros() throws {
     let given: [(String, UInt64?)] = [
       ("--shards", shards.map(UInt64.init)), ("--epoch-length", epochLength.map(UInt64.init)),
       ("--rblock-interval-ms", rblockIntervalMs), ("--max-block-entries", maxBlockEntries.map(UInt64.init)),
@@ -158,7 +160,7 @@ struct GenesisParamOptions: ParsableArguments {
       ("--initial-ppm", initialPpm.map(UInt64.init)),
     ]
     for (option, value) in given where value == 0 {
-      throw CommandLineError("\(option) 0 is not a value; leave the option out to use the default")
+      throw CommandFailure.usage("\(option) 0 is not a value; leave the option out to use the default")
     }
   }
 
