@@ -1,5 +1,6 @@
 import ChainCrypto
 import Foundation
+import GRPCCore
 import Wire
 
 /// The authenticated caller of a client API call, from its session token.
@@ -42,4 +43,19 @@ public struct Principal: Sendable, Hashable {
 
   /// The caller of the current call, set by ``AuthInterceptor``; nil outside authenticated calls.
   @TaskLocal public static var current: Principal?
+
+  /// The caller of the current call; UNAUTHENTICATED when there is none (a handler reached without
+  /// the interceptor, which is a wiring mistake, must not serve anonymous callers).
+  public static func required() throws -> Principal {
+    guard let current else {
+      throw RPCError(code: .unauthenticated, message: "this call needs \"authorization: Bearer <token>\"")
+    }
+    return current
+  }
+
+  /// The user as the client API shows it, from the token alone (organisation and display name are
+  /// not in tokens: the node that holds the user, or the chain, has them).
+  public var user: User {
+    User(username: username, role: role, address: address.rawRepresentation, shard: shard)
+  }
 }

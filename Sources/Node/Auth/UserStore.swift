@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import Wire
 
-/// The node's users: SQLite through GRDB (WAL, synchronous FULL) in the data directory.
+/// The node's users: SQLite through GRDB (WAL, synchronous FULL) in the data directory, in a file
+/// of mode 0600.
 ///
 /// Each user has a login name, an scrypt password hash (``PasswordHash``), a role, an organisation,
 /// a display name, an Ed25519 public key (its address is the user's participant address) and,
@@ -40,6 +41,14 @@ public final class UserStore: Sendable {
   )
     throws
   {
+    if !FileManager.default.fileExists(atPath: path) {
+      // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+      guard
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+      else {
+        throw UserStoreError.storage("cannot create \(path)")
+      }
+    }
     var configuration = Configuration()
     configuration.prepareDatabase { db in
       try db.execute(sql: "PRAGMA synchronous = FULL")

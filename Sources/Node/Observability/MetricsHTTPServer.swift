@@ -50,6 +50,15 @@ public final class MetricsHTTPServer: Sendable {
     return try MetricsHTTPServer(channel: channel)
   }
 
+  /// Starts the endpoint `config` describes, or returns nil when it is disabled.
+  public static func start(
+    _ config: MetricsConfig, registry: PrometheusCollectorRegistry, health: HealthStatusRegistry
+  ) async throws -> MetricsHTTPServer? {
+    guard config.enabled else { return nil }
+    return try await start(
+      on: config.listen, registry: registry, health: health, maxRequestBytes: config.maxRequestBytes)
+  }
+
   /// Stops listening; open connections finish their current request.
   public func stop() async throws {
     try await channel.close()

@@ -20,8 +20,14 @@ public struct ReflectionService: ServerReflection.SimpleServiceProtocol {
   private let dependencies: [String: [String]]
   private let symbols: [String: String]
 
+  /// The services of the client port: HealthChain, health and reflection.
+  public static let clientPortServices = [
+    HealthChain.descriptor.fullyQualifiedService, Health.descriptor.fullyQualifiedService,
+    ServerReflection.descriptor.fullyQualifiedService,
+  ]
+
   /// Reflection for a server offering `services` (fully qualified names).
-  public init(services: [String]) {
+  public init(services: [String] = clientPortServices) {
     self.services = services.sorted()
     var files: [String: Data] = [:]
     var order: [String: Int] = [:]
