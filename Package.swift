@@ -185,11 +185,44 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Node foundations: configuration, genesis, users and tokens, health, reflection, metrics, logs
+  .target(
+    name: "Node",
+    dependencies: [
+      "Wire", "ChainCrypto",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOPosix", package: "swift-nio"),
+      .product(name: "NIOHTTP1", package: "swift-nio"),
+      .product(name: "Logging", package: "swift-log"),
+      .product(name: "Metrics", package: "swift-metrics"),
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "GRDB", package: "GRDB.swift"),
+      .product(name: "JWTKit", package: "jwt-kit"),
+      .product(name: "TOMLKit", package: "TOMLKit"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+  .testTarget(
+    name: "NodeTests",
+    dependencies: [
+      "Node", "Wire", "ChainCrypto",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+      .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOPosix", package: "swift-nio"),
+      .product(name: "Logging", package: "swift-log"),
+      .product(name: "Metrics", package: "swift-metrics"),
+      .product(name: "JWTKit", package: "jwt-kit"),
+    ],
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Command line
   .executableTarget(
     name: "sehc",
     dependencies: [
-      "Wire", "ChainCrypto",
+      "Wire", "ChainCrypto", "Node",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ],
     swiftSettings: swiftSettings
@@ -206,6 +239,7 @@ let package = Package(
     .library(name: "Ledger", targets: ["Ledger"]),
     .library(name: "TLS", targets: ["TLS"]),
     .library(name: "RPC", targets: ["RPC"]),
+    .library(name: "Node", targets: ["Node"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -214,6 +248,11 @@ let package = Package(
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: targets
 )

@@ -330,6 +330,24 @@ public enum WireSchema {
     "sehc.v1.WhoAmIRequest": "sehc/v1/healthchain.proto",
   ]
 
+  /// The files each .proto file imports, by file name, in declaration order (for server
+  /// reflection, which sends a file with its transitive dependencies).
+  public static let fileDependencies: [String: [String]] = [
+    "grpc/health/v1/health.proto": [],
+    "grpc/reflection/v1/reflection.proto": [],
+    "sehc/v1/common.proto": [],
+    "sehc/v1/transaction.proto": ["sehc/v1/common.proto"],
+    "sehc/v1/block.proto": ["sehc/v1/common.proto", "sehc/v1/transaction.proto"],
+    "sehc/v1/consensus.proto": ["sehc/v1/block.proto", "sehc/v1/common.proto", "sehc/v1/transaction.proto"],
+    "sehc/v1/genesis.proto": ["sehc/v1/common.proto"],
+    "sehc/v1/state.proto": ["sehc/v1/common.proto", "sehc/v1/transaction.proto"],
+    "sehc/v1/healthchain.proto": [
+      "sehc/v1/block.proto", "sehc/v1/common.proto", "sehc/v1/genesis.proto", "sehc/v1/state.proto",
+      "sehc/v1/transaction.proto",
+    ],
+    "sehc/v1/peer.proto": ["sehc/v1/block.proto", "sehc/v1/consensus.proto"],
+  ]
+
   /// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),
   /// by file name, in dependency order.
   public static let fileDescriptors: [(name: String, bytes: Data)] = [

@@ -15,6 +15,8 @@ struct ProtoFile {
   var messages: [MessageModel]
   var enums: [EnumModel]
   var services: [ServiceModel]
+  /// The files this one imports (FileDescriptorProto.dependency), in declaration order.
+  var dependencies: [String]
   /// The FileDescriptorProto without source info, serialized (served by server reflection).
   var descriptorBytes: [UInt8]
 

@@ -35,6 +35,15 @@ struct SchemaEmitter {
       }
       w.line("]")
       w.line()
+      w.line("/// The files each .proto file imports, by file name, in declaration order (for server")
+      w.line("/// reflection, which sends a file with its transitive dependencies).")
+      w.line("public static let fileDependencies: [String: [String]] = [")
+      for file in schema.files {
+        let list = file.dependencies.map(swiftLiteral).joined(separator: ", ")
+        w.line("  \(swiftLiteral(file.name)): [\(list)],")
+      }
+      w.line("]")
+      w.line()
       w.line("/// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),")
       w.line("/// by file name, in dependency order.")
       w.line("public static let fileDescriptors: [(name: String, bytes: Data)] = [")

@@ -78,9 +78,10 @@ private struct FileLoader {
     for index in 0..<file.pointee.n_service {
       services.append(loadService(file.pointee.service[index]!, prefix: prefix, path: [6, Int32(index)]))
     }
+    let dependencies = (0..<file.pointee.n_dependency).map { string(file.pointee.dependency[$0]) }
     return ProtoFile(
       name: name, package: package, messages: messages, enums: enums, services: services,
-      descriptorBytes: descriptorWithoutSourceInfo())
+      dependencies: dependencies, descriptorBytes: descriptorWithoutSourceInfo())
   }
 
   private func descriptorWithoutSourceInfo() -> [UInt8] {
