@@ -189,7 +189,7 @@ var targets: [Target] = [
   .target(
     name: "Node",
     dependencies: [
-      "Wire", "ChainCrypto",
+      "Wire", "ChainCrypto", "Ledger",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOPosix", package: "swift-nio"),
@@ -206,7 +206,7 @@ var targets: [Target] = [
   .testTarget(
     name: "NodeTests",
     dependencies: [
-      "Node", "Wire", "ChainCrypto",
+      "Node", "Wire", "ChainCrypto", "Ledger",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
       .product(name: "NIOCore", package: "swift-nio"),

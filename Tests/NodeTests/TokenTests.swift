@@ -1,6 +1,7 @@
 import ChainCrypto
 import Foundation
 import JWTKit
+import Ledger
 import Testing
 import Wire
 
@@ -48,7 +49,7 @@ struct TokenTests {
     #expect(
       principal.username == "alice" && principal.role == .clinician && principal.address == Self.user.address)
     #expect(principal.issuer == Self.validators[1].key.address)
-    #expect(principal.shard == Shards.shard(of: Self.user.address, count: 2))
+    #expect(principal.shard == Ledger.shard(of: Self.user.address, shardCount: 2))
     #expect(principal.expiresAt == now.addingTimeInterval(3600) && issued.expiresAt == principal.expiresAt)
 
     let parts = issued.token.split(separator: ".")

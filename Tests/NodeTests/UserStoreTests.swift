@@ -1,5 +1,6 @@
 import ChainCrypto
 import Foundation
+import Ledger
 import Testing
 import Wire
 
@@ -33,7 +34,7 @@ struct UserStoreTests {
     #expect(FileManager.default.fileExists(atPath: directory + "/users.sqlite-wal"))
     let wire = created.wire(shardCount: 4)
     #expect(wire.username == "alice" && wire.address == created.address.rawRepresentation && wire.custodial)
-    #expect(wire.shard == Shards.shard(of: created.address, count: 4))
+    #expect(wire.shard == Ledger.shard(of: created.address, shardCount: 4))
   }
 
   @Test("wrong password and unknown user give the same error")

@@ -26,13 +26,13 @@ public struct ChainParameters: Sendable, Hashable {
   public static let maxBlobSize: UInt64 = 4 << 30
 
   /// Default `max_transaction_bytes` (64 KiB).
-  public static let defaultMaxTransactionBytes = 64 << 10
+  public static let defaultMaxTransactionBytes = Int(GenesisDefaults.consensus.maxTransactionBytes)
   /// Default `max_block_entries`.
-  public static let defaultMaxBlockEntries = 2000
+  public static let defaultMaxBlockEntries = Int(GenesisDefaults.consensus.maxBlockEntries)
   /// Default `max_block_bytes` (8 MiB).
-  public static let defaultMaxBlockBytes = 8 << 20
+  public static let defaultMaxBlockBytes = Int(GenesisDefaults.consensus.maxBlockBytes)
   /// Default `shard_count`.
-  public static let defaultShardCount: UInt32 = 2
+  public static let defaultShardCount = GenesisDefaults.consensus.shardCount
 
   /// Parameters given directly (tests and the simulator).
   public init(
@@ -52,8 +52,8 @@ public struct ChainParameters: Sendable, Hashable {
   /// a bad chain id, fewer validators than shards, a participant key that is not an Ed25519 key.
   public init(genesis: Genesis) throws {
     try GenesisCheck.chainID(genesis.chainID)
-    let params = genesis.params ?? ConsensusParams()
-    let shardCount = params.shardCount == 0 ? Self.defaultShardCount : params.shardCount
+    let params = GenesisDefaults.effective(genesis.params)
+    let shardCount = params.shardCount
     guard genesis.validators.count >= Int(shardCount) else {
       throw LedgerError.invalidGenesis(
         "\(genesis.validators.count) validators for \(shardCount) shards: every shard needs one")
@@ -76,12 +76,9 @@ public struct ChainParameters: Sendable, Hashable {
     }
     self.init(
       chainID: genesis.chainID, shardCount: shardCount,
-      maxTransactionBytes: params.maxTransactionBytes == 0
-        ? Self.defaultMaxTransactionBytes : Int(params.maxTransactionBytes),
-      maxBlockEntries: params.maxBlockEntries == 0
-        ? Self.defaultMaxBlockEntries : Int(params.maxBlockEntries),
-      maxBlockBytes: params.maxBlockBytes == 0
-        ? Self.defaultMaxBlockBytes : Int(clamping: params.maxBlockBytes),
+      maxTransactionBytes: Int(params.maxTransactionBytes),
+      maxBlockEntries: Int(params.maxBlockEntries),
+      maxBlockBytes: Int(clamping: params.maxBlockBytes),
       authorities: authorities)
   }
 

@@ -1,5 +1,6 @@
 import ChainCrypto
 import Foundation
+import Ledger
 import Wire
 
 /// A user of this node, as the ``UserStore`` keeps it (without its secrets).
@@ -26,7 +27,8 @@ public struct StoredUser: Sendable, Hashable {
   public func wire(shardCount: UInt32) -> User {
     User(
       username: username, role: role, address: address.rawRepresentation, organisation: organisation,
-      displayName: displayName, custodial: custodial, shard: Shards.shard(of: address, count: shardCount))
+      displayName: displayName, custodial: custodial, shard: Ledger.shard(of: address, shardCount: shardCount)
+    )
   }
 }
 

@@ -1,6 +1,7 @@
 import ChainCrypto
 import Foundation
 import JWTKit
+import Ledger
 import Wire
 
 /// A session token and what it says.
@@ -43,7 +44,7 @@ public final class TokenIssuer: Sendable {
     let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
     let principal = Principal(
       username: user.username, role: user.role, address: user.address,
-      shard: Shards.shard(of: user.address, count: shardCount), issuer: issuer,
+      shard: Ledger.shard(of: user.address, shardCount: shardCount), issuer: issuer,
       tokenID: Hex.encode(try SecureRandom.bytes(count: 16)), issuedAt: issuedAt,
       expiresAt: issuedAt.addingTimeInterval(lifetime))
     let claims = TokenClaims(

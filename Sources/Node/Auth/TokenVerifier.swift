@@ -1,6 +1,7 @@
 import ChainCrypto
 import Foundation
 import JWTKit
+import Ledger
 import Wire
 
 /// Verifies session tokens issued by any validator of the network, so that a client logged in at
@@ -92,7 +93,7 @@ public final class TokenVerifier: Sendable {
       throw .malformed("\"address\" is not an address")
     }
     guard let shard = claims.shard else { throw .missingClaim("shard") }
-    guard shard == Shards.shard(of: address, count: shardCount) else {
+    guard shard == Ledger.shard(of: address, shardCount: shardCount) else {
       throw .malformed("\"shard\" \(shard) is not the shard of \(address.hex)")
     }
     return Principal(

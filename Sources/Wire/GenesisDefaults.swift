@@ -1,6 +1,5 @@
-import Wire
-
-/// The defaults of the consensus parameters (genesis.proto, docs/protocol.md §10) and the one
+/// The defaults of the consensus parameters, as the comments of genesis.proto state them (and
+/// docs/protocol.md §10), and the one
 /// function that turns a genesis file's parameters into the effective ones.
 public enum GenesisDefaults {
   /// Every parameter at its default.
