@@ -99,7 +99,10 @@ import Wire
     let started = ContinuousClock.now
     var iterations = 0
     var killedMidWrite = 0
-    while iterations < 40, ContinuousClock.now - started < .seconds(40) {
+    var committed: UInt64 = 0
+    // 40 kills, and at least 21 blocks so that the kills land in a real history: on a loaded machine the
+    // writer starts slowly and commits little before each kill, so the loop runs on (up to 90 s).
+    while iterations < 40 || committed <= 20, ContinuousClock.now - started < .seconds(90) {
       iterations += 1
       let process = Process()
       process.executableURL = URL(fileURLWithPath: writer)
@@ -152,6 +155,7 @@ import Wire
       }
       #expect(try store.loadState(shard: 0).stateRoot == replay.state.stateRoot)
       #expect(try store.consensusRecord(key: "tchain/0/vote") != nil || head.height == 0)
+      committed = head.height
     }
     // A final full replay from genesis of everything stored.
     let store = try LedgerStore(path: database)
