@@ -160,6 +160,23 @@ var targets: [Target] = [
     swiftSettings: swiftSettings
   ),
 
+  // MARK: Interop (Interop/Swift): the grpc.testing TestService on RPC, for interop with stock gRPC
+  // InteropWireC and InteropWire/Generated are written by `make generate` from Interop/Proto.
+  .target(
+    name: "InteropWireC",
+    dependencies: ["CProtobufC"],
+    path: "Interop/Swift/InteropWireC"
+  ),
+  .target(
+    name: "InteropWire",
+    dependencies: [
+      "InteropWireC", "WireRuntime", "CProtobufC",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropWire",
+    swiftSettings: swiftSettings
+  ),
+
   // MARK: Ledger (transactions, blocks, state, SQLite storage, blob store)
   .target(
     name: "Ledger",
