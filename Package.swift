@@ -176,6 +176,34 @@ var targets: [Target] = [
     path: "Interop/Swift/InteropWire",
     swiftSettings: swiftSettings
   ),
+  // The TestService implementation and the 14 client cases, shared by the executables and RPCTests.
+  .target(
+    name: "InteropCases",
+    dependencies: [
+      "InteropWire",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropCases",
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "interop-server",
+    dependencies: [
+      "InteropCases", "RPC", "TLS",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropServer",
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "interop-client",
+    dependencies: [
+      "InteropCases", "RPC", "TLS",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropClient",
+    swiftSettings: swiftSettings
+  ),
 
   // MARK: Ledger (transactions, blocks, state, SQLite storage, blob store)
   .target(
