@@ -148,6 +148,8 @@ var targets: [Target] = [
     dependencies: [
       "RPC",
       "TLS",
+      "InteropCases",
+      "InteropWire",
       "TransportTestSupport",
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOPosix", package: "swift-nio"),
