@@ -148,6 +148,8 @@ var targets: [Target] = [
     dependencies: [
       "RPC",
       "TLS",
+      "InteropCases",
+      "InteropWire",
       "TransportTestSupport",
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,6 +159,51 @@ var targets: [Target] = [
       .product(name: "NIOHPACK", package: "swift-nio-http2"),
       .product(name: "GRPCCore", package: "grpc-swift-2"),
     ],
+    swiftSettings: swiftSettings
+  ),
+
+  // MARK: Interop (Interop/Swift): the grpc.testing TestService on RPC, for interop with stock gRPC
+  // InteropWireC and InteropWire/Generated are written by `make generate` from Interop/Proto.
+  .target(
+    name: "InteropWireC",
+    dependencies: ["CProtobufC"],
+    path: "Interop/Swift/InteropWireC"
+  ),
+  .target(
+    name: "InteropWire",
+    dependencies: [
+      "InteropWireC", "WireRuntime", "CProtobufC",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropWire",
+    swiftSettings: swiftSettings
+  ),
+  // The TestService implementation and the 14 client cases, shared by the executables and RPCTests.
+  .target(
+    name: "InteropCases",
+    dependencies: [
+      "InteropWire",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropCases",
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "interop-server",
+    dependencies: [
+      "InteropCases", "RPC", "TLS",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropServer",
+    swiftSettings: swiftSettings
+  ),
+  .executableTarget(
+    name: "interop-client",
+    dependencies: [
+      "InteropCases", "RPC", "TLS",
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
+    ],
+    path: "Interop/Swift/InteropClient",
     swiftSettings: swiftSettings
   ),
 

@@ -1,5 +1,6 @@
-"""Shared fixtures: Python bindings generated from Proto/ at test time, the built sehc binaries, a CA
-made at test time, and servers on ephemeral ports."""
+"""Shared fixtures: Python bindings generated from Proto/ at test time, the built sehc, interop-server
+and interop-client binaries, a CA made at test time, servers on ephemeral ports and the interop
+clients."""
 
 import datetime
 import importlib
@@ -47,17 +48,31 @@ def proto_modules(tmp_path_factory):
     return modules
 
 
-@pytest.fixture(scope="session")
-def sehc_bin():
-    """Path of the sehc binary built by `swift build` (SEHC_BIN_DIR is set by Tools/scripts/test.sh)."""
+def built_binary(name):
+    """Path of an executable built by `swift build` (SEHC_BIN_DIR is set by Tools/scripts/test.sh)."""
     bin_dir = os.environ.get("SEHC_BIN_DIR")
     if not bin_dir:
         bin_dir = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, check=True,
                                  capture_output=True, text=True).stdout.strip()
-    path = pathlib.Path(bin_dir) / "sehc"
+    path = pathlib.Path(bin_dir) / name
     if not path.exists():
         pytest.fail(f"{path} does not exist; run `swift build` first (make test does)")
     return path
+
+
+@pytest.fixture(scope="session")
+def sehc_bin():
+    return built_binary("sehc")
+
+
+@pytest.fixture(scope="session")
+def interop_server_bin():
+    return built_binary("interop-server")
+
+
+@pytest.fixture(scope="session")
+def interop_client_bin():
+    return built_binary("interop-client")
 
 
 PYTHON_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "python"))
@@ -141,12 +156,22 @@ class Server:
         self.port = int(line.split()[-1])
 
     def stop(self):
+        """Sends SIGTERM and waits (10 s, then SIGKILL); returns the exit status."""
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        return self.process.returncode
+
+
+def swift_server(server_bin, pki, require_client_cert=False):
+    """The Swift interop-server on an ephemeral loopback port, with the test CA for client certificates."""
+    argv = [str(server_bin), "--port", "0", "--host", "127.0.0.1", "--use_tls=true", "--cert", pki.server_cert,
+            "--key", pki.server_key, "--ca", pki.ca,
+            f"--require_client_cert={'true' if require_client_cert else 'false'}"]
+    return Server(argv)
 
 
 def python_server(pki, require_client_cert=False):
@@ -162,6 +187,20 @@ def run_client(port, pki, case="all", mtls=False, override="foo.test.google.fr")
             f"--ca_file={pki.ca}", f"--server_host_override={override}"]
     if mtls:
         argv += [f"--client_cert_file={pki.client_cert}", f"--client_key_file={pki.client_key}"]
+    return _run_cases(argv)
+
+
+def run_swift_client(client_bin, port, pki, case="all", mtls=False, override="foo.test.google.fr"):
+    """Runs the Swift interop-client with grpc's flags; returns the process result and the outcomes."""
+    argv = [str(client_bin), "--server_host=127.0.0.1", f"--server_port={port}", f"--test_case={case}",
+            "--use_tls=true", "--use_test_ca=true", f"--ca_file={pki.ca}", f"--server_host_override={override}"]
+    if mtls:
+        argv += [f"--client_cert_file={pki.client_cert}", f"--client_key_file={pki.client_key}"]
+    return _run_cases(argv)
+
+
+def _run_cases(argv):
+    """Runs an interop client; its `PASS case` / `FAIL case: why` lines become {case: (verdict, why)}."""
     result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     outcomes = {}
     for line in result.stdout.splitlines():
@@ -169,3 +208,11 @@ def run_client(port, pki, case="all", mtls=False, override="foo.test.google.fr")
         name, _, why = rest.partition(":")
         outcomes[name] = (verdict, why.strip())
     return result, outcomes
+
+
+INTEROP_CASES = [
+    "empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
+    "cancel_after_begin", "cancel_after_first_response", "timeout_on_sleeping_server",
+    "status_code_and_message", "special_status_message", "custom_metadata", "unimplemented_method",
+    "unimplemented_service",
+]

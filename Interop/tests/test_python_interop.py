@@ -3,14 +3,8 @@ made at test time: proves the Python side before it meets the Swift side."""
 
 import pytest
 
+from conftest import INTEROP_CASES as CASES
 from conftest import python_server, run_client
-
-CASES = [
-    "empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
-    "cancel_after_begin", "cancel_after_first_response", "timeout_on_sleeping_server",
-    "status_code_and_message", "special_status_message", "custom_metadata", "unimplemented_method",
-    "unimplemented_service",
-]
 
 
 @pytest.fixture(scope="module", params=["tls", "mtls"])
