@@ -55,6 +55,14 @@ public enum InteropWireSchema {
     "grpc.testing.UnimplementedService.UnimplementedCall": "grpc/testing/test.proto",
   ]
 
+  /// The files each .proto file imports, by file name, in declaration order (for server
+  /// reflection, which sends a file with its transitive dependencies).
+  public static let fileDependencies: [String: [String]] = [
+    "grpc/testing/empty.proto": [],
+    "grpc/testing/messages.proto": [],
+    "grpc/testing/test.proto": ["grpc/testing/empty.proto", "grpc/testing/messages.proto"],
+  ]
+
   /// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),
   /// by file name, in dependency order.
   public static let fileDescriptors: [(name: String, bytes: Data)] = [
