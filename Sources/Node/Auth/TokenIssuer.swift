@@ -45,7 +45,7 @@ public final class TokenIssuer: Sendable {
     let principal = Principal(
       username: user.username, role: user.role, address: user.address,
       shard: Ledger.shard(of: user.address, shardCount: shardCount), issuer: issuer,
-      tokenID: Hex.encode(try SecureRandom.bytes(count: 16)), issuedAt: issuedAt,
+      tokenID: try SecureRandom.bytes(count: 16).hexString, issuedAt: issuedAt,
       expiresAt: issuedAt.addingTimeInterval(lifetime))
     let claims = TokenClaims(
       iss: IssuerClaim(value: issuer.hex), sub: SubjectClaim(value: principal.username),
