@@ -19,7 +19,8 @@ run: setup
 test: setup
 	@Tools/scripts/test.sh
 
-## Regenerate every generated file (protoc-c C, Swift messages and stubs, vectors) from Proto/.
+## Regenerate every generated file (protoc-c C, Swift messages and stubs, vectors) from Proto/ and
+## Interop/Proto/.
 generate: setup
 	@Tools/scripts/generate.sh
 

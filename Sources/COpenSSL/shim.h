@@ -41,4 +41,26 @@ static inline ASN1_OBJECT *sehc_sk_ASN1_OBJECT_value(const EXTENDED_KEY_USAGE *u
   return sk_ASN1_OBJECT_value(usages, index);
 }
 
+/* MARK: TLS (Sources/TLS) */
+
+static inline int sehc_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+  return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline int sehc_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+  return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline long sehc_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline int sehc_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *cert) {
+  return (int)SSL_CTX_add1_chain_cert(ctx, cert);
+}
+static inline int sehc_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+  return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+static inline int sehc_SSL_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+static inline void sehc_BIO_set_mem_eof_return(BIO *bio, int value) { (void)BIO_set_mem_eof_return(bio, value); }
+static inline uint64_t sehc_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t sehc_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+static inline uint64_t sehc_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t sehc_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+
 #endif

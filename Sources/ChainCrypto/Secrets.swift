@@ -149,11 +149,11 @@ public enum SecureRandom {
   }
 }
 
-// MARK: - Hex and base64 (internal: other modules keep their own extensions without clashes)
+// MARK: - Hex and base64
 
 extension Data {
   /// Lowercase hexadecimal.
-  var hexString: String {
+  public var hexString: String {
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(count * 2)
@@ -165,7 +165,7 @@ extension Data {
   }
 
   /// Decodes hexadecimal (either case); nil for an odd length or a non-hex character.
-  init?(hexString: String) {
+  public init?(hexString: String) {
     let utf8 = Array(hexString.utf8)
     guard utf8.count % 2 == 0 else { return nil }
     var bytes = [UInt8]()

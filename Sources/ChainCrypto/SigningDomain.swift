@@ -59,7 +59,9 @@ public struct SigningDomain: Hashable, Sendable, CustomStringConvertible {
   public static let rchainViewChange = SigningDomain(known: "sehc/v1/rviewchange")
 
   /// Every built-in domain.
-  public static let all: [SigningDomain] = [.transaction, .tblock, .vote, .viewChange, .rblock, .rchainViewChange]
+  public static let all: [SigningDomain] = [
+    .transaction, .tblock, .vote, .viewChange, .rblock, .rchainViewChange,
+  ]
 
   /// Pairs (shorter, longer) of domains in `domains` where the shorter is a prefix of the longer.
   public static func prefixPairs(in domains: [SigningDomain] = all) -> [(SigningDomain, SigningDomain)] {

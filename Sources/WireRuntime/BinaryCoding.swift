@@ -64,12 +64,14 @@ extension WireMessage {
     let descriptor = _protobufCDescriptor
     return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { empty in
       let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(empty.baseAddress!)
-      try WireScanner(base: base, limits: limits).scanMessage(descriptor, start: 0, end: buffer.count, depth: 1)
+      try WireScanner(base: base, limits: limits).scanMessage(
+        descriptor, start: 0, end: buffer.count, depth: 1)
       // Everything protobuf-c allocates comes from the unpack arena and is released with it, so
       // protobuf_c_message_free_unpacked is not called.
       return try withUnpackAllocator { allocator, arena in
         guard let unpacked = protobuf_c_message_unpack(descriptor, allocator, buffer.count, base) else {
-          throw WireError(.malformed, messageType: protoMessageName, detail: "protobuf-c could not unpack the input")
+          throw WireError(
+            .malformed, messageType: protoMessageName, detail: "protobuf-c could not unpack the input")
         }
         var decoder = CMessageDecoder(arena: arena)
         do {

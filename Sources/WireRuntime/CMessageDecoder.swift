@@ -13,10 +13,12 @@ public struct CMessageDecoder {
     self.arena = arena
   }
 
-  @inlinable public func string(_ pointer: UnsafeMutablePointer<CChar>?, field: StaticString) throws -> String {
+  @inlinable public func string(_ pointer: UnsafeMutablePointer<CChar>?, field: StaticString) throws -> String
+  {
     guard let pointer, pointer.pointee != 0 else { return "" }
     guard let string = String(validatingCString: pointer) else {
-      throw WireError(.invalidUTF8, messageType: "", fieldPath: ["\(field)"], detail: "string is not valid UTF-8")
+      throw WireError(
+        .invalidUTF8, messageType: "", fieldPath: ["\(field)"], detail: "string is not valid UTF-8")
     }
     return string
   }
@@ -75,14 +77,16 @@ public struct CMessageDecoder {
       }
       guard let string = String(validatingCString: pointer) else {
         throw WireError(
-          .invalidUTF8, messageType: "", fieldPath: ["\(field)[\(index)]"], detail: "string is not valid UTF-8")
+          .invalidUTF8, messageType: "", fieldPath: ["\(field)[\(index)]"],
+          detail: "string is not valid UTF-8")
       }
       result.append(string)
     }
     return result
   }
 
-  @inlinable public func bytesArray(_ array: UnsafeMutablePointer<ProtobufCBinaryData>?, count: Int) -> [Data] {
+  @inlinable public func bytesArray(_ array: UnsafeMutablePointer<ProtobufCBinaryData>?, count: Int) -> [Data]
+  {
     guard let array, count > 0 else { return [] }
     var result: [Data] = []
     result.reserveCapacity(count)

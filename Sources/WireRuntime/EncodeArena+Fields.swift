@@ -10,7 +10,8 @@ extension EncodeArena {
   }
 
   /// A repeated enum field as protobuf-c's C enum array.
-  @inlinable public mutating func copyEnums<E: WireEnum, C: RawRepresentable>(_ values: [E]) -> UnsafeMutablePointer<C>
+  @inlinable public mutating func copyEnums<E: WireEnum, C: RawRepresentable>(_ values: [E])
+    -> UnsafeMutablePointer<C>
   where C.RawValue: FixedWidthInteger {
     let target = array(of: C.self, count: values.count)
     for (index, value) in values.enumerated() {
@@ -52,7 +53,8 @@ extension EncodeArena {
         guard count < EncodeArena.largeBytesThreshold else { return -1 }
         if count > 0 { destination.copyMemory(from: raw.baseAddress.unsafelyUnwrapped, byteCount: count) }
         slot.initialize(
-          to: ProtobufCBinaryData(len: count, data: count > 0 ? destination.assumingMemoryBound(to: UInt8.self) : nil))
+          to: ProtobufCBinaryData(
+            len: count, data: count > 0 ? destination.assumingMemoryBound(to: UInt8.self) : nil))
         return count
       }
       if copied >= 0 {
@@ -73,7 +75,8 @@ extension EncodeArena {
   }
 
   /// A sub-message built in this arena; errors are reported under `field`.
-  @inlinable public mutating func child<M: WireMessage, C>(_ value: M, field: StaticString, as type: C.Type) throws
+  @inlinable public mutating func child<M: WireMessage, C>(_ value: M, field: StaticString, as type: C.Type)
+    throws
     -> UnsafeMutablePointer<C>
   {
     do {

@@ -60,7 +60,8 @@ public struct EncodeArena: ~Copyable {
 
   @usableFromInline mutating func allocateSlow(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
     if byteCount > nextBlockSize / 2 {
-      let block = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: max(alignment, 16))
+      let block = UnsafeMutableRawPointer.allocate(
+        byteCount: max(byteCount, 1), alignment: max(alignment, 16))
       heapBlocks.append(block)
       return block
     }
@@ -84,13 +85,16 @@ public struct EncodeArena: ~Copyable {
 
   /// An uninitialized array of `count` elements.
   @inlinable public mutating func array<T>(of type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-    let raw = allocate(byteCount: MemoryLayout<T>.stride * max(count, 1), alignment: MemoryLayout<T>.alignment)
+    let raw = allocate(
+      byteCount: MemoryLayout<T>.stride * max(count, 1), alignment: MemoryLayout<T>.alignment)
     return raw.bindMemory(to: T.self, capacity: max(count, 1))
   }
 
   /// A NUL-terminated copy of `string`. Fails if the string contains NUL: protobuf-c would silently cut
   /// it there.
-  @inlinable public mutating func cString(_ string: String, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
+  @inlinable public mutating func cString(_ string: String, field: StaticString) throws
+    -> UnsafeMutablePointer<CChar>
+  {
     var string = string
     return try string.withUTF8 { utf8 in
       let count = utf8.count
@@ -108,7 +112,9 @@ public struct EncodeArena: ~Copyable {
 
   /// Points `slot` at `data`: a copy in the arena for small data, the data's own storage (bound in
   /// ``withLargeBytesBound(_:)``) for large data.
-  @inlinable public mutating func setBytes(_ data: borrowing Data, into slot: UnsafeMutablePointer<ProtobufCBinaryData>) {
+  @inlinable public mutating func setBytes(
+    _ data: borrowing Data, into slot: UnsafeMutablePointer<ProtobufCBinaryData>
+  ) {
     let count = data.count
     slot.pointee.len = count
     slot.pointee.data = nil
@@ -132,7 +138,8 @@ public struct EncodeArena: ~Copyable {
     guard index < largeFields.count else { return try body() }
     let field = largeFields[index]
     return try field.data.withUnsafeBytes { raw in
-      field.slot.pointee.data = UnsafeMutablePointer(mutating: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+      field.slot.pointee.data = UnsafeMutablePointer(
+        mutating: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
       defer { field.slot.pointee.data = nil }
       return try bind(from: index + 1, body)
     }

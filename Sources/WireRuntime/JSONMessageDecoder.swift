@@ -18,15 +18,19 @@ public struct JSONMessageDecoder {
   /// name and its proto name), or if another member of its oneof was.
   public func markSeen(_ seen: inout Set<Int>, _ number: Int, field: StaticString, oneof: [Int] = []) throws {
     guard seen.insert(number).inserted else {
-      throw WireError(.duplicateField, messageType: "", fieldPath: ["\(field)"], detail: "field given more than once")
+      throw WireError(
+        .duplicateField, messageType: "", fieldPath: ["\(field)"], detail: "field given more than once")
     }
     if oneof.contains(where: { $0 != number && seen.contains($0) }) {
       throw WireError(
-        .duplicateField, messageType: "", fieldPath: ["\(field)"], detail: "another member of its oneof is set too")
+        .duplicateField, messageType: "", fieldPath: ["\(field)"],
+        detail: "another member of its oneof is set too")
     }
   }
 
-  public func integer<T: FixedWidthInteger>(_ value: JSONValue, _ type: T.Type, field: StaticString) throws -> T {
+  public func integer<T: FixedWidthInteger>(_ value: JSONValue, _ type: T.Type, field: StaticString) throws
+    -> T
+  {
     switch value {
     case .number(let text):
       if let exact = T(text) { return exact }
@@ -38,7 +42,9 @@ public struct JSONMessageDecoder {
       }
       return exact
     case .string(let text):
-      guard let exact = T(text) else { throw invalid(field, "\"\(text)\" is not an integer in range for \(T.self)") }
+      guard let exact = T(text) else {
+        throw invalid(field, "\"\(text)\" is not an integer in range for \(T.self)")
+      }
       return exact
     default:
       throw invalid(field, "expected an integer, got \(value.kindName)")
@@ -46,12 +52,16 @@ public struct JSONMessageDecoder {
   }
 
   public func bool(_ value: JSONValue, field: StaticString) throws -> Bool {
-    guard case .bool(let flag) = value else { throw invalid(field, "expected true or false, got \(value.kindName)") }
+    guard case .bool(let flag) = value else {
+      throw invalid(field, "expected true or false, got \(value.kindName)")
+    }
     return flag
   }
 
   public func string(_ value: JSONValue, field: StaticString) throws -> String {
-    guard case .string(let text) = value else { throw invalid(field, "expected a string, got \(value.kindName)") }
+    guard case .string(let text) = value else {
+      throw invalid(field, "expected a string, got \(value.kindName)")
+    }
     return text
   }
 
@@ -66,7 +76,9 @@ public struct JSONMessageDecoder {
   public func enumValue<E: WireEnum>(_ value: JSONValue, _ type: E.Type, field: StaticString) throws -> E {
     switch value {
     case .string(let name):
-      guard let known = E(protoName: name) else { throw invalid(field, "\"\(name)\" is not a value of \(E.protoEnumName)") }
+      guard let known = E(protoName: name) else {
+        throw invalid(field, "\"\(name)\" is not a value of \(E.protoEnumName)")
+      }
       return known
     case .number:
       return E(rawValue: try integer(value, Int32.self, field: field))
@@ -76,7 +88,9 @@ public struct JSONMessageDecoder {
   }
 
   public func message<M: WireMessage>(_ value: JSONValue, _ type: M.Type, field: StaticString) throws -> M {
-    guard case .object(let object) = value else { throw invalid(field, "expected an object, got \(value.kindName)") }
+    guard case .object(let object) = value else {
+      throw invalid(field, "expected an object, got \(value.kindName)")
+    }
     var decoder = self
     do {
       return try M(_json: object, decoder: &decoder)
@@ -118,7 +132,8 @@ extension WireMessage {
   public init(jsonUTF8Data data: Data, limits: DecodingLimits = .default) throws {
     guard data.count <= limits.maxBytes else {
       throw WireError(
-        .tooLarge, messageType: Self.protoMessageName, detail: "\(data.count) bytes exceed the limit of \(limits.maxBytes)")
+        .tooLarge, messageType: Self.protoMessageName,
+        detail: "\(data.count) bytes exceed the limit of \(limits.maxBytes)")
     }
     let value: JSONValue
     do {
@@ -127,7 +142,9 @@ extension WireMessage {
       throw error.inMessage(Self.protoMessageName)
     }
     guard case .object(let object) = value else {
-      throw WireError(.invalidValue, messageType: Self.protoMessageName, detail: "expected a JSON object, got \(value.kindName)")
+      throw WireError(
+        .invalidValue, messageType: Self.protoMessageName,
+        detail: "expected a JSON object, got \(value.kindName)")
     }
     var decoder = JSONMessageDecoder()
     do {

@@ -52,7 +52,9 @@ public struct JSONParser {
     parser.skipWhitespace()
     let value = try parser.parseValue(depth: 1)
     parser.skipWhitespace()
-    guard parser.position == parser.bytes.count else { throw parser.error("unexpected text after the JSON value") }
+    guard parser.position == parser.bytes.count else {
+      throw parser.error("unexpected text after the JSON value")
+    }
     return value
   }
 
@@ -170,7 +172,8 @@ public struct JSONParser {
     }
     if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
       position += 1
-      if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+      if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
+      {
         position += 1
       }
       guard digits() > 0 else { throw error("invalid number: digits expected in exponent") }
@@ -220,7 +223,8 @@ public struct JSONParser {
       case UInt8(ascii: "u"):
         var code = try hex4()
         if (0xD800...0xDBFF).contains(code) {
-          guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+          guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
+            bytes[position + 1] == UInt8(ascii: "u")
           else { throw error("unpaired UTF-16 surrogate") }
           position += 2
           let low = try hex4()

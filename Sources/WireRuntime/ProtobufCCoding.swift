@@ -10,7 +10,9 @@ public struct ProtobufCSerializer<Message: WireMessage>: MessageSerializer {
       return try message.withProtobufC { packed, size in
         var bytes = Bytes(repeating: 0, count: size)
         if size > 0 {
-          bytes.withUnsafeMutableBytes { _ = protobuf_c_message_pack(packed, $0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+          bytes.withUnsafeMutableBytes {
+            _ = protobuf_c_message_pack(packed, $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
+          }
         }
         return bytes
       }

@@ -47,7 +47,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
   /// What exactly is wrong.
   public var detail: String
 
-  public init(_ code: Code, messageType: String, fieldPath: [String] = [], offset: Int? = nil, detail: String) {
+  public init(_ code: Code, messageType: String, fieldPath: [String] = [], offset: Int? = nil, detail: String)
+  {
     self.code = code
     self.messageType = messageType
     self.fieldPath = fieldPath

@@ -18,7 +18,8 @@ public struct WireRegistry: Sendable {
     if let type = types[name] { return type }
     let lower = name.lowercased()
     let suggestions = names.filter {
-      $0.lowercased().hasSuffix("." + lower) || $0.lowercased().contains(lower.split(separator: ".").last ?? "")
+      $0.lowercased().hasSuffix("." + lower)
+        || $0.lowercased().contains(lower.split(separator: ".").last ?? "")
     }
     var detail = "unknown message type \"\(name)\""
     if !suggestions.isEmpty { detail += "; did you mean \(suggestions.prefix(3).joined(separator: ", "))?" }
@@ -27,7 +28,8 @@ public struct WireRegistry: Sendable {
   }
 
   /// Decodes binary input as the named type.
-  public func decode(_ name: String, from bytes: some ContiguousBytes, limits: DecodingLimits = .default) throws
+  public func decode(_ name: String, from bytes: some ContiguousBytes, limits: DecodingLimits = .default)
+    throws
     -> any WireMessage
   {
     let type = try type(named: name)
@@ -35,7 +37,8 @@ public struct WireRegistry: Sendable {
   }
 
   /// Decodes JSON as the named type.
-  public func decode(_ name: String, json: Data, limits: DecodingLimits = .default) throws -> any WireMessage {
+  public func decode(_ name: String, json: Data, limits: DecodingLimits = .default) throws -> any WireMessage
+  {
     let type = try type(named: name)
     return try type.init(jsonUTF8Data: json, limits: limits)
   }

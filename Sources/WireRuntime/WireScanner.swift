@@ -64,7 +64,8 @@ public import Foundation
         detail: "groups (wire types 3 and 4) are not supported")
     default:
       throw WireError(
-        .invalidTag, messageType: typeName.string, offset: tagOffset, detail: "wire type \(wireType) does not exist")
+        .invalidTag, messageType: typeName.string, offset: tagOffset,
+        detail: "wire type \(wireType) does not exist")
     }
     guard let field else {
       try skip(wireType: wireType, position: &position, end: end, typeName: typeName)
@@ -78,7 +79,9 @@ public import Foundation
       guard repeated, wireType == 2, expected != 2 else {
         throw WireError(
           .wrongWireType, messageType: typeName.string, offset: tagOffset,
-          detail: "wire type \(wireType) does not match the declared \(Self.typeName(type)) (wire type \(expected))")
+          detail:
+            "wire type \(wireType) does not match the declared \(Self.typeName(type)) (wire type \(expected))"
+        )
       }
       let length = try readLength(&position, end: end, typeName: typeName)
       let runEnd = position + length
@@ -164,19 +167,22 @@ public import Foundation
     var shift: UInt64 = 0
     while true {
       guard position < end else {
-        throw WireError(.truncated, messageType: typeName.string, offset: start, detail: "input ends inside a varint")
+        throw WireError(
+          .truncated, messageType: typeName.string, offset: start, detail: "input ends inside a varint")
       }
       let byte = base[position]
       position += 1
       if shift == 63 && byte > 1 {
         throw WireError(
-          .invalidVarint, messageType: typeName.string, offset: start, detail: "varint does not fit in 64 bits")
+          .invalidVarint, messageType: typeName.string, offset: start,
+          detail: "varint does not fit in 64 bits")
       }
       result |= UInt64(byte & 0x7F) << shift
       if byte & 0x80 == 0 { return result }
       shift += 7
       if shift > 63 {
-        throw WireError(.invalidVarint, messageType: typeName.string, offset: start, detail: "varint longer than 10 bytes")
+        throw WireError(
+          .invalidVarint, messageType: typeName.string, offset: start, detail: "varint longer than 10 bytes")
       }
     }
   }

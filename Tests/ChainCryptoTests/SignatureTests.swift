@@ -96,7 +96,8 @@ struct SignatureTests {
     // The built-in set is prefix-free (see SigningDomain's documentation); a prefix is detected.
     #expect(SigningDomain.prefixPairs().isEmpty)
     let extended = SigningDomain.all + [try SigningDomain("sehc/v1/tx-extra")]
-    #expect(SigningDomain.prefixPairs(in: extended).map { "\($0.0)<\($0.1)" } == ["sehc/v1/tx<sehc/v1/tx-extra"])
+    #expect(
+      SigningDomain.prefixPairs(in: extended).map { "\($0.0)<\($0.1)" } == ["sehc/v1/tx<sehc/v1/tx-extra"])
     let custom = try SigningDomain("sehc/v1/custom")
     #expect(custom.signedBytes(Data([1, 2])) == Data("sehc/v1/custom".utf8) + Data([1, 2]))
     #expect(throws: CryptoError.self) { try SigningDomain("") }

@@ -6,7 +6,8 @@ import Wire
 /// crash (these tests also run under AddressSanitizer through Tools/scripts/asan.sh).
 struct BinaryDecodingTests {
   func expectWireError(
-    _ code: WireError.Code, _ bytes: [UInt8], as type: (some WireMessage).Type, limits: DecodingLimits = .default,
+    _ code: WireError.Code, _ bytes: [UInt8], as type: (some WireMessage).Type,
+    limits: DecodingLimits = .default,
     sourceLocation: SourceLocation = #_sourceLocation
   ) -> WireError? {
     do {
@@ -84,7 +85,8 @@ struct BinaryDecodingTests {
         var bytes = original
         let flips = Int.random(in: 1...4, using: &generator)
         for _ in 0..<flips {
-          bytes[Int.random(in: 0..<bytes.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
+          bytes[Int.random(in: 0..<bytes.count, using: &generator)] ^= UInt8.random(
+            in: 1...255, using: &generator)
         }
         do {
           let decoded = try type.init(serializedBytes: bytes, limits: .default)
@@ -99,16 +101,20 @@ struct BinaryDecodingTests {
 
   @Test func oversizedInputIsRejectedBeforeParsing() {
     let bytes = [UInt8](repeating: 0, count: 1025)
-    let error = expectWireError(.tooLarge, bytes, as: ChunkReplica.self, limits: DecodingLimits(maxBytes: 1024, maxDepth: 8))
+    let error = expectWireError(
+      .tooLarge, bytes, as: ChunkReplica.self, limits: DecodingLimits(maxBytes: 1024, maxDepth: 8))
     #expect(error?.detail.contains("1025 bytes exceed the limit of 1024") == true)
   }
 
   @Test func nestingDeeperThanTheLimitIsRejected() throws {
     let block = try sampleBlock(entries: 1).serializedBytes()
     // TBlock -> CommitCertificate -> Vote -> Signature is depth 4.
-    let error = expectWireError(.tooDeep, block, as: TBlock.self, limits: DecodingLimits(maxBytes: 1 << 20, maxDepth: 3))
+    let error = expectWireError(
+      .tooDeep, block, as: TBlock.self, limits: DecodingLimits(maxBytes: 1 << 20, maxDepth: 3))
     #expect(error?.fieldPath == ["certificate", "votes", "signature"])
-    #expect(try TBlock(serializedBytes: block, limits: DecodingLimits(maxBytes: 1 << 20, maxDepth: 4)).entries.count == 1)
+    #expect(
+      try TBlock(serializedBytes: block, limits: DecodingLimits(maxBytes: 1 << 20, maxDepth: 4)).entries.count
+        == 1)
   }
 
   @Test func deeplyNestedUnknownFieldsAreSkippedWithoutRecursion() throws {
@@ -143,7 +149,8 @@ struct BinaryDecodingTests {
 
   @Test func nulInsideAStringIsRejectedOnDecode() {
     // protobuf-c would silently cut "ab\0cd" to "ab".
-    let error = expectWireError(.containsNUL, [0x0A, 0x05, 0x61, 0x62, 0x00, 0x63, 0x64], as: TransactionBody.self)
+    let error = expectWireError(
+      .containsNUL, [0x0A, 0x05, 0x61, 0x62, 0x00, 0x63, 0x64], as: TransactionBody.self)
     #expect(error?.fieldPath == ["chain_id"])
   }
 
@@ -166,13 +173,15 @@ struct BinaryDecodingTests {
       _ = try body.serializedData()
     } throws: { error in
       guard let error = error as? WireError else { return false }
-      return error.code == .containsNUL && error.fieldPath == ["chain_id"] && error.messageType == "sehc.v1.TransactionBody"
+      return error.code == .containsNUL && error.fieldPath == ["chain_id"]
+        && error.messageType == "sehc.v1.TransactionBody"
     }
   }
 
   @Test func nulInANestedStringNamesThePathOnEncode() {
     var body = TransactionBody()
-    body.payload = .putRecord(PutRecord(metadata: [Attribute(key: "a", value: "b"), Attribute(key: "x\0", value: "")]))
+    body.payload = .putRecord(
+      PutRecord(metadata: [Attribute(key: "a", value: "b"), Attribute(key: "x\0", value: "")]))
     #expect {
       _ = try body.serializedBytes()
     } throws: { error in
@@ -191,7 +200,8 @@ struct BinaryDecodingTests {
   @Test func largeByteFieldsRoundTripWithoutCorruption() throws {
     for size in [0, 1, 16 * 1024 - 1, 16 * 1024, 1 << 20, (1 << 20) + 7] {
       let data = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
-      let chunk = ChunkReplica(blobID: Data(repeating: 1, count: 32), index: 3, chunkHash: Data(repeating: 2, count: 32), data: data)
+      let chunk = ChunkReplica(
+        blobID: Data(repeating: 1, count: 32), index: 3, chunkHash: Data(repeating: 2, count: 32), data: data)
       let bytes = try chunk.serializedData()
       let decoded = try ChunkReplica(serializedBytes: bytes)
       #expect(decoded == chunk)
@@ -228,13 +238,16 @@ func varint(_ value: UInt64) -> [UInt8] {
 }
 
 func sampleVote() -> Vote {
-  Vote(body: Data(repeating: 7, count: 90), signature: Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)))
+  Vote(
+    body: Data(repeating: 7, count: 90),
+    signature: Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)))
 }
 
 func sampleBlock(entries: Int) -> TBlock {
   TBlock(
     header: Data(repeating: 9, count: 150),
-    proposerSignature: Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)),
+    proposerSignature: Signature(
+      publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)),
     entries: (0..<entries).map { Data(repeating: UInt8($0), count: 200) },
     decision: Data([0xFF]),
     certificate: CommitCertificate(votes: [sampleVote(), sampleVote()]))

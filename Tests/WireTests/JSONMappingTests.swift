@@ -20,8 +20,10 @@ struct JSONMappingTests {
   }
 
   @Test func acceptsJSONNamesProtoNamesStringsAndNumbers() throws {
-    let a = try TransactionBody(jsonString: #"{"chainId":"x","nonce":"18446744073709551615","createdAtMs":5}"#)
-    let b = try TransactionBody(jsonString: #"{"chain_id":"x","nonce":18446744073709551615,"created_at_ms":"5"}"#)
+    let a = try TransactionBody(
+      jsonString: #"{"chainId":"x","nonce":"18446744073709551615","createdAtMs":5}"#)
+    let b = try TransactionBody(
+      jsonString: #"{"chain_id":"x","nonce":18446744073709551615,"created_at_ms":"5"}"#)
     #expect(a == b)
     #expect(a.nonce == UInt64.max)
     #expect(a.createdAtMs == 5)

@@ -14,9 +14,33 @@ let package = Package(
     .package(name: "SeHealthChain", path: "../.."),
     // The anchor of the wire benchmarks; its protoc plugin regenerates Sources/bench-wire/SwiftProtobuf.
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
   ],
   targets: [
     .target(name: "BenchSupport", swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "bench-ledger",
+      dependencies: [
+        "BenchSupport",
+        .product(name: "ChainCrypto", package: "SeHealthChain"),
+        .product(name: "Ledger", package: "SeHealthChain"),
+        .product(name: "Wire", package: "SeHealthChain"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // Our gRPC over OpenSSL against grpc-swift's stock Posix transports over NIOSSL.
+    .executableTarget(
+      name: "bench-rpc",
+      dependencies: [
+        "BenchSupport",
+        .product(name: "RPC", package: "SeHealthChain"),
+        .product(name: "TLS", package: "SeHealthChain"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .executableTarget(
       name: "bench-crypto",
       dependencies: ["BenchSupport", .product(name: "ChainCrypto", package: "SeHealthChain")],

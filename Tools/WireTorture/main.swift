@@ -44,12 +44,17 @@ func run(vectorsPath: String, seed: UInt64) throws {
     for _ in 0..<200 where !bytes.isEmpty {
       var mutated = bytes
       for _ in 0..<Int.random(in: 1...3, using: &generator) {
-        mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+        mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(
+          in: 0...255, using: &generator)
       }
       try attempt(type, mutated)
     }
     for _ in 0..<50 {
-      try attempt(type, (0..<Int.random(in: 0..<128, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+      try attempt(
+        type,
+        (0..<Int.random(in: 0..<128, using: &generator)).map { _ in
+          UInt8.random(in: 0...255, using: &generator)
+        })
     }
   }
 
@@ -59,7 +64,9 @@ func run(vectorsPath: String, seed: UInt64) throws {
   try attempt(TransactionBody.self, [0x0A, 0x05, 0x61, 0x62, 0x00, 0x63, 0x64])
   try attempt(TransactionBody.self, [0x0A, 0x02, 0xC3, 0x28])
   do {
-    _ = try ChunkReplica(serializedBytes: [UInt8](repeating: 0, count: 2048), limits: DecodingLimits(maxBytes: 1024, maxDepth: 4))
+    _ = try ChunkReplica(
+      serializedBytes: [UInt8](repeating: 0, count: 2048), limits: DecodingLimits(maxBytes: 1024, maxDepth: 4)
+    )
     throw Failure(description: "oversized input was accepted")
   } catch is WireError {}
   for size in [16 * 1024, 1 << 20, 3 << 20] {
@@ -68,7 +75,9 @@ func run(vectorsPath: String, seed: UInt64) throws {
       throw Failure(description: "a \(size)-byte chunk does not round-trip")
     }
   }
-  print("wire-torture: \(file.vectors.count) vectors, \(decoded) inputs decoded and round-tripped, \(rejected) rejected with WireError")
+  print(
+    "wire-torture: \(file.vectors.count) vectors, \(decoded) inputs decoded and round-tripped, \(rejected) rejected with WireError"
+  )
 }
 
 func hex(_ text: String) -> [UInt8] {

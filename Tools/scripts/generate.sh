@@ -3,7 +3,8 @@
 #   1. protoc-c C code of google/protobuf/descriptor.proto for the generator  -> Tools/Codegen/DescriptorC
 #   2. protoc-c C code of Proto/                                               -> Sources/WireC
 #   3. Swift messages, protobuf-c bridge, JSON mapping, gRPC stubs, registry   -> Sources/Wire/Generated
-#   4. the same for the interop protos (grpc.testing)                          -> Interop/Swift/...
+#   4. the same for the interop protos (grpc.testing): protoc-c C and Swift    -> Interop/Swift/InteropWireC,
+#      messages, bridge, JSON mapping, stubs                                       Interop/Swift/InteropWire/Generated
 #   5. interop vectors                                                         -> Interop/vectors
 #   6. swift-protobuf code of the wire benchmark's anchor                      -> Tools/Benchmarks/Sources/bench-wire
 # With --check it regenerates into a temporary copy and fails if anything differs (used by make test).
@@ -14,16 +15,22 @@ ROOT=$PWD
 CHECK=0
 [ "${1:-}" = "--check" ] && CHECK=1
 
-# Outputs, relative to the root. Each is replaced as a whole.
-OUTPUTS=(
+# Outputs, relative to the root. Each is replaced as a whole. The code comes first: it is installed before
+# the vector tool is built from it.
+CODE_OUTPUTS=(
   Tools/Codegen/DescriptorC/google Tools/Codegen/DescriptorC/include/google
   Sources/WireC/sehc Sources/WireC/grpc Sources/WireC/include/sehc Sources/WireC/include/grpc
   Sources/WireC/include/module.modulemap
   Sources/Wire/Generated
   Tools/Vectors/Sources/Generated
+  Interop/Swift/InteropWireC/grpc Interop/Swift/InteropWireC/include
+  Interop/Swift/InteropWire/Generated
+)
+VECTOR_OUTPUTS=(
   Interop/vectors/messages.json
   Interop/vectors/signing.json
 )
+OUTPUTS=("${CODE_OUTPUTS[@]}" "${VECTOR_OUTPUTS[@]}")
 
 # Everything is generated into a scratch copy first; the tree is only touched once the code generation
 # steps have succeeded (and never with --check, which compares instead).
@@ -77,6 +84,17 @@ mkdir -p "$OUT/Tools/Vectors/Sources/Generated"
 rm -f "$SET"
 swift format --configuration .swift-format --in-place --parallel --recursive "$OUT/Sources/Wire/Generated" "$OUT/Tools/Vectors/Sources/Generated"
 
+# 4. The interop protos (package grpc.testing, import root Interop/Proto) into their own C and Swift
+#    modules, InteropWireC and InteropWire: their C symbols (grpc__testing__*) and headers
+#    (grpc/testing/*.pb-c.h) do not meet WireC's, and their Swift types live in another module.
+c_generate Interop/Proto "$OUT/Interop/Swift/InteropWireC" InteropWireC
+SET=$(mktemp)
+(cd Interop/Proto && protoc -I. --include_imports --include_source_info --descriptor_set_out="$SET" $(proto_files .))
+"$BIN/sehc-codegen" --descriptor-set "$SET" --module InteropWire --c-module InteropWireC \
+  --out "$OUT/Interop/Swift/InteropWire/Generated"
+rm -f "$SET"
+swift format --configuration .swift-format --in-place --parallel --recursive "$OUT/Interop/Swift/InteropWire/Generated"
+
 # Code is installed into the tree before the vector tool is built from it (with --check the tree is not
 # touched: the tool is built from the tree's code, which must equal the regenerated code or the check
 # fails anyway).
@@ -87,7 +105,6 @@ install() {
     cp -R "$OUT/$o" "$ROOT/$o"
   done
 }
-CODE_OUTPUTS=("${OUTPUTS[@]:0:9}")  # everything but the vectors
 [ $CHECK -eq 0 ] && install "${CODE_OUTPUTS[@]}"
 
 # 5. Interop vectors, by the vector tool built from the tree.

@@ -162,8 +162,10 @@ public struct TBlockHeader: WireMessage {
   /// The shard's state root after applying the block at height - 1 (32 bytes).
   public var parentStateRoot: Data = Data()
 
-  /// The highest committed RBlock whose rewards this block credits before its entries; never less than
-  /// the previous block's (docs/protocol.md §6.2).
+  /// RBlock rewards credited so far: the rewards of RBlocks (previous block's rblock_height,
+  /// rblock_height] are credited to this shard's accounts before the entries are applied. Never less
+  /// than the previous block's; at most the highest RBlock the proposer has committed; 0 at first
+  /// (docs/protocol.md §6.2).
   public var rblockHeight: UInt64 = 0
 
   /// A message with every field at its default value.

@@ -501,6 +501,7 @@ extension EraseRecord {
     do {
       if !self.recordID.isEmpty { arena.setBytes(self.recordID, into: c.pointer(to: \.record_id)!) }
       if !self.reason.isEmpty { c.pointee.reason = try arena.cString(self.reason, field: "reason") }
+      if !self.patient.isEmpty { arena.setBytes(self.patient, into: c.pointer(to: \.patient)!) }
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }
@@ -515,6 +516,7 @@ extension EraseRecord {
     do {
       self.recordID = decoder.bytes(&c.pointee.record_id)
       self.reason = try decoder.string(c.pointee.reason, field: "reason")
+      self.patient = decoder.bytes(&c.pointee.patient)
     } catch let error as WireError {
       throw error.inMessage(Self.protoMessageName)
     }

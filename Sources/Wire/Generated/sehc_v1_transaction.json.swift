@@ -651,6 +651,10 @@ extension EraseRecord {
       writer.key("reason")
       writer.string(self.reason)
     }
+    if !self.patient.isEmpty {
+      writer.key("patient")
+      writer.bytes(self.patient)
+    }
     writer.endObject()
   }
 
@@ -668,6 +672,10 @@ extension EraseRecord {
           try decoder.markSeen(&seen, 2, field: "reason")
           if case .null = value { continue }
           self.reason = try decoder.string(value, field: "reason")
+        case "patient":
+          try decoder.markSeen(&seen, 3, field: "patient")
+          if case .null = value { continue }
+          self.patient = try decoder.bytes(value, field: "patient")
         default:
           throw decoder.unknownField(key)
         }

@@ -377,6 +377,8 @@ public struct RevokeAccess: WireMessage {
 
 /// Erases a record by crypto-shredding: every node destroys the record's data key and deletes its
 /// chunks; the chain keeps the record's hashes and the fact of erasure. Sender: the patient, or an admin.
+/// The record lives in the patient's shard: an erasure by an admin of another shard is decided there
+/// (its target shard), which the sender's shard finds from `patient`.
 public struct EraseRecord: WireMessage {
   public static let protoMessageName = "sehc.v1.EraseRecord"
 
@@ -386,16 +388,21 @@ public struct EraseRecord: WireMessage {
   /// Why (at most 512 bytes); kept on chain.
   public var reason: String = ""
 
+  /// The record's patient (20 bytes); must be the record's patient.
+  public var patient: Data = Data()
+
   /// A message with every field at its default value.
   public init() {}
 
   /// A message with the given fields; the others keep their defaults.
   public init(
     recordID: Data = Data(),
-    reason: String = ""
+    reason: String = "",
+    patient: Data = Data()
   ) {
     self.recordID = recordID
     self.reason = reason
+    self.patient = patient
   }
 }
 

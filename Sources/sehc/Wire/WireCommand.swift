@@ -80,7 +80,8 @@ struct WireEncode: AsyncParsableCommand {
         try writeOutput(Data((bytes.map { String(format: "%02x", $0) }.joined() + "\n").utf8), to: output)
       } else {
         if output == nil && isatty(STDOUT_FILENO) != 0 {
-          throw CommandFailure.usage("refusing to write binary to a terminal; use --output FILE, a pipe, or --hex")
+          throw CommandFailure.usage(
+            "refusing to write binary to a terminal; use --output FILE, a pipe, or --hex")
         }
         try writeOutput(bytes, to: output)
       }

@@ -13,7 +13,8 @@ struct BridgeEmitter {
   private func emitMessage(_ message: MessageModel, into w: inout CodeWriter) {
     let c = message.cTypeName
     w.block("extension \(message.swiftName) {") { w in
-      w.line("nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {")
+      w.line(
+        "nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {")
       w.line("  var message = \(c)()")
       w.line("  \(message.cLowerName)__init(&message)")
       w.line("  return message.base.descriptor")
@@ -73,18 +74,23 @@ struct BridgeEmitter {
     switch field.type {
     case .bool: w.line("\(target) = \(value) ? 1 : 0")
     case .enum: w.line("\(target) = .init(rawValue: .init(truncatingIfNeeded: \(value).rawValue))")
-    case .string: w.line("if !\(value).isEmpty { \(target) = try arena.cString(\(value), field: \(literal)) }")
-    case .bytes: w.line("if !\(value).isEmpty { arena.setBytes(\(value), into: c.pointer(to: \\.\(field.name))!) }")
+    case .string:
+      w.line("if !\(value).isEmpty { \(target) = try arena.cString(\(value), field: \(literal)) }")
+    case .bytes:
+      w.line("if !\(value).isEmpty { arena.setBytes(\(value), into: c.pointer(to: \\.\(field.name))!) }")
     case .message:
       let cType = index.cType(ofMessage: field.typeName)
-      w.line("if let value = \(value) { \(target) = try arena.child(value, field: \(literal), as: \(cType).self) }")
+      w.line(
+        "if let value = \(value) { \(target) = try arena.child(value, field: \(literal), as: \(cType).self) }"
+      )
     default: w.line("\(target) = \(value)")
     }
   }
 
   private func encode(_ oneof: OneofModel, of message: MessageModel, into w: inout CodeWriter) {
     w.block("switch self.\(oneof.propertyName) {") { w in
-      for field in message.fieldsByNumber where field.oneofIndex != nil && oneof.fieldNumbers.contains(field.number) {
+      for field in message.fieldsByNumber
+      where field.oneofIndex != nil && oneof.fieldNumbers.contains(field.number) {
         let target = "c.pointee.\(field.name)"
         let literal = swiftLiteral(field.name)
         w.line("case .\(field.caseName)(let value)?:")
@@ -95,7 +101,9 @@ struct BridgeEmitter {
         case .string: w.line("  \(target) = try arena.cString(value, field: \(literal))")
         case .bytes: w.line("  \(target) = arena.copiedBinary(value)")
         case .message:
-          w.line("  \(target) = try arena.child(value, field: \(literal), as: \(index.cType(ofMessage: field.typeName)).self)")
+          w.line(
+            "  \(target) = try arena.child(value, field: \(literal), as: \(index.cType(ofMessage: field.typeName)).self)"
+          )
         default: w.line("  \(target) = value")
         }
       }
@@ -116,7 +124,9 @@ struct BridgeEmitter {
       case .string: w.line("\(target) = try decoder.strings(\(source), \(count), field: \(literal))")
       case .bytes: w.line("\(target) = decoder.bytesArray(\(source), \(count))")
       case .message:
-        w.line("\(target) = try decoder.messages(\(index.elementType(field)).self, \(source), \(count), field: \(literal))")
+        w.line(
+          "\(target) = try decoder.messages(\(index.elementType(field)).self, \(source), \(count), field: \(literal))"
+        )
       default: w.line("\(target) = decoder.scalars(\(source), \(count))")
       }
       return
@@ -131,18 +141,22 @@ struct BridgeEmitter {
     case .enum: return "\(index.elementType(field))(rawValue: Int32(truncatingIfNeeded: \(source).rawValue))"
     case .string: return "try decoder.string(\(source), field: \(literal))"
     case .bytes: return "decoder.bytes(&\(source))"
-    case .message: return "try decoder.message(\(index.elementType(field)).self, \(source), field: \(literal))"
+    case .message:
+      return "try decoder.message(\(index.elementType(field)).self, \(source), field: \(literal))"
     default: return source
     }
   }
 
   private func decode(_ oneof: OneofModel, of message: MessageModel, into w: inout CodeWriter) {
     w.block("switch c.pointee.\(oneof.name)_case.rawValue {") { w in
-      for field in message.fieldsByNumber where field.oneofIndex != nil && oneof.fieldNumbers.contains(field.number) {
+      for field in message.fieldsByNumber
+      where field.oneofIndex != nil && oneof.fieldNumbers.contains(field.number) {
         let source = "c.pointee.\(field.name)"
         w.line("case \(field.number):")
         if field.type == .message {
-          w.line("  self.\(oneof.propertyName) = \(decodeValue(field, source: source)).map { .\(field.caseName)($0) }")
+          w.line(
+            "  self.\(oneof.propertyName) = \(decodeValue(field, source: source)).map { .\(field.caseName)($0) }"
+          )
         } else {
           w.line("  self.\(oneof.propertyName) = .\(field.caseName)(\(decodeValue(field, source: source)))")
         }

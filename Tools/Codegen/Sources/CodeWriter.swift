@@ -12,7 +12,8 @@ struct CodeWriter {
   }
 
   /// Writes `open`, the body one level deeper, then `close`.
-  mutating func block(_ open: String, close: String = "}", _ body: (inout CodeWriter) throws -> Void) rethrows {
+  mutating func block(_ open: String, close: String = "}", _ body: (inout CodeWriter) throws -> Void) rethrows
+  {
     line(open)
     level += 1
     try body(&self)

@@ -113,15 +113,19 @@ struct JSONEmitter {
     w.line("      case \(names.map(swiftLiteral).joined(separator: ", ")):")
     var oneofArgument = ""
     if let oneofIndex = field.oneofIndex {
-      oneofArgument = ", oneof: [\(message.oneofs[oneofIndex].fieldNumbers.map(String.init).joined(separator: ", "))]"
+      oneofArgument =
+        ", oneof: [\(message.oneofs[oneofIndex].fieldNumbers.map(String.init).joined(separator: ", "))]"
     }
     w.line("        try decoder.markSeen(&seen, \(field.number), field: \(literal)\(oneofArgument))")
     w.line("        if case .null = value { continue }")
     if let oneofIndex = field.oneofIndex {
       let oneof = message.oneofs[oneofIndex]
-      w.line("        self.\(oneof.propertyName) = .\(field.caseName)(\(readValue(field, "value", fieldName: literal)))")
+      w.line(
+        "        self.\(oneof.propertyName) = .\(field.caseName)(\(readValue(field, "value", fieldName: literal)))"
+      )
     } else if field.isRepeated {
-      w.line("        self.\(field.swiftName) = try decoder.array(value, field: \(literal)) { element, name in")
+      w.line(
+        "        self.\(field.swiftName) = try decoder.array(value, field: \(literal)) { element, name in")
       w.line("          \(readValue(field, "element", fieldName: "name"))")
       w.line("        }")
     } else {

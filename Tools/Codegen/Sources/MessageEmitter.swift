@@ -48,9 +48,10 @@ struct MessageEmitter {
       w.line()
       w.doc("", fallback: "A message with every field at its default value.")
       w.line("public init() {}")
-      let parameters = message.fields.filter { $0.oneofIndex == nil }.map {
-        (name: $0.swiftName, type: index.propertyType($0), value: index.defaultValue($0))
-      } + message.oneofs.map { (name: $0.propertyName, type: "\($0.typeName)?", value: "nil") }
+      let parameters =
+        message.fields.filter { $0.oneofIndex == nil }.map {
+          (name: $0.swiftName, type: index.propertyType($0), value: index.defaultValue($0))
+        } + message.oneofs.map { (name: $0.propertyName, type: "\($0.typeName)?", value: "nil") }
       if !parameters.isEmpty {
         w.line()
         w.doc("", fallback: "A message with the given fields; the others keep their defaults.")
@@ -60,7 +61,9 @@ struct MessageEmitter {
           w.line("  \(Naming.unescaped(parameter.name)): \(parameter.type) = \(parameter.value)\(comma)")
         }
         w.block(") {") { w in
-          for parameter in parameters { w.line("self.\(Naming.unescaped(parameter.name)) = \(parameter.name)") }
+          for parameter in parameters {
+            w.line("self.\(Naming.unescaped(parameter.name)) = \(parameter.name)")
+          }
         }
       }
     }
@@ -93,7 +96,9 @@ struct MessageEmitter {
       w.line()
       w.block("public init?(protoName: String) {") { w in
         w.block("switch protoName {") { w in
-          for value in enumType.values { w.line("case \(swiftLiteral(value.name)): self = .\(value.caseName)") }
+          for value in enumType.values {
+            w.line("case \(swiftLiteral(value.name)): self = .\(value.caseName)")
+          }
           w.line("default: return nil")
         }
       }

@@ -15,6 +15,8 @@ struct ProtoFile {
   var messages: [MessageModel]
   var enums: [EnumModel]
   var services: [ServiceModel]
+  /// The files this one imports (FileDescriptorProto.dependency), in declaration order.
+  var dependencies: [String]
   /// The FileDescriptorProto without source info, serialized (served by server reflection).
   var descriptorBytes: [UInt8]
 
@@ -61,7 +63,8 @@ enum FieldType: String {
 
   var is64Bit: Bool { [.int64, .uint64, .fixed64, .sfixed64, .sint64].contains(self) }
   var isScalarNumber: Bool {
-    [.int64, .uint64, .int32, .fixed64, .fixed32, .uint32, .sfixed32, .sfixed64, .sint32, .sint64].contains(self)
+    [.int64, .uint64, .int32, .fixed64, .fixed32, .uint32, .sfixed32, .sfixed64, .sint32, .sint64].contains(
+      self)
   }
 
   /// The Swift type of a scalar number.

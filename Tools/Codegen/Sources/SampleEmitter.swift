@@ -37,7 +37,8 @@ struct SampleEmitter {
           for number in oneof.fieldNumbers.dropFirst() {
             let field = message.fields.first { $0.number == number }!
             w.line()
-            w.block("static func oneof_\(identifier(message))_\(field.name)() -> \(message.swiftName) {") { w in
+            w.block("static func oneof_\(identifier(message))_\(field.name)() -> \(message.swiftName) {") {
+              w in
               w.line("var message = \(message.swiftName)()")
               w.line("message.\(oneof.propertyName) = .\(field.caseName)(\(zeroValue(field)))")
               w.line("return message")
@@ -66,7 +67,8 @@ struct SampleEmitter {
       }
       for oneof in message.oneofs {
         let field = message.fields.first { $0.number == oneof.fieldNumbers[0] }!
-        w.line("message.\(oneof.propertyName) = .\(field.caseName)(\(value(field, variant: variant, element: 0)))")
+        w.line(
+          "message.\(oneof.propertyName) = .\(field.caseName)(\(value(field, variant: variant, element: 0)))")
       }
       w.line("return message")
     }

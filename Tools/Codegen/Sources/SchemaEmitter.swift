@@ -13,7 +13,35 @@ struct SchemaEmitter {
       w.line()
       w.line("/// The fully qualified names of every service.")
       w.line("public static let services: [String] = [")
-      for file in schema.files { for service in file.services { w.line("  \(swiftLiteral(service.fullName)),") } }
+      for file in schema.files {
+        for service in file.services { w.line("  \(swiftLiteral(service.fullName)),") }
+      }
+      w.line("]")
+      w.line()
+      w.line("/// The file that declares each fully qualified symbol (messages, enums, services and their")
+      w.line("/// methods as `package.Service.Method`), for server reflection's file_containing_symbol.")
+      w.line("public static let symbolFiles: [String: String] = [")
+      var symbols: [(String, String)] = []
+      for file in schema.files {
+        for message in file.allMessages { symbols.append((message.fullName, file.name)) }
+        for enumType in file.allEnums { symbols.append((enumType.fullName, file.name)) }
+        for service in file.services {
+          symbols.append((service.fullName, file.name))
+          for method in service.methods { symbols.append((service.fullName + "." + method.name, file.name)) }
+        }
+      }
+      for (symbol, file) in symbols.sorted(by: { $0.0 < $1.0 }) {
+        w.line("  \(swiftLiteral(symbol)): \(swiftLiteral(file)),")
+      }
+      w.line("]")
+      w.line()
+      w.line("/// The files each .proto file imports, by file name, in declaration order (for server")
+      w.line("/// reflection, which sends a file with its transitive dependencies).")
+      w.line("public static let fileDependencies: [String: [String]] = [")
+      for file in schema.files {
+        let list = file.dependencies.map(swiftLiteral).joined(separator: ", ")
+        w.line("  \(swiftLiteral(file.name)): [\(list)],")
+      }
       w.line("]")
       w.line()
       w.line("/// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),")

@@ -56,26 +56,32 @@ private struct FileLoader {
     let name = string(file.pointee.name)
     let syntax = string(file.pointee.syntax)
     guard syntax == "proto3" else {
-      throw SchemaError(description: "\(name): syntax is \"\(syntax.isEmpty ? "proto2" : syntax)\"; only proto3 is allowed")
+      throw SchemaError(
+        description: "\(name): syntax is \"\(syntax.isEmpty ? "proto2" : syntax)\"; only proto3 is allowed")
     }
-    guard file.pointee.n_extension == 0 else { throw SchemaError(description: "\(name): extensions are not allowed") }
+    guard file.pointee.n_extension == 0 else {
+      throw SchemaError(description: "\(name): extensions are not allowed")
+    }
     let prefix = package.isEmpty ? "" : package + "."
     var messages: [MessageModel] = []
     for index in 0..<file.pointee.n_message_type {
       messages.append(
-        try loadMessage(file.pointee.message_type[index]!, prefix: prefix, swiftPrefix: "", path: [4, Int32(index)]))
+        try loadMessage(
+          file.pointee.message_type[index]!, prefix: prefix, swiftPrefix: "", path: [4, Int32(index)]))
     }
     var enums: [EnumModel] = []
     for index in 0..<file.pointee.n_enum_type {
-      enums.append(loadEnum(file.pointee.enum_type[index]!, prefix: prefix, swiftPrefix: "", path: [5, Int32(index)]))
+      enums.append(
+        loadEnum(file.pointee.enum_type[index]!, prefix: prefix, swiftPrefix: "", path: [5, Int32(index)]))
     }
     var services: [ServiceModel] = []
     for index in 0..<file.pointee.n_service {
       services.append(loadService(file.pointee.service[index]!, prefix: prefix, path: [6, Int32(index)]))
     }
+    let dependencies = (0..<file.pointee.n_dependency).map { string(file.pointee.dependency[$0]) }
     return ProtoFile(
       name: name, package: package, messages: messages, enums: enums, services: services,
-      descriptorBytes: descriptorWithoutSourceInfo())
+      dependencies: dependencies, descriptorBytes: descriptorWithoutSourceInfo())
   }
 
   private func descriptorWithoutSourceInfo() -> [UInt8] {
@@ -97,21 +103,27 @@ private struct FileLoader {
   ) throws -> MessageModel {
     let name = string(message.pointee.name)
     let fullName = prefix + name
-    if let options = message.pointee.options, options.pointee.has_map_entry != 0, options.pointee.map_entry != 0 {
-      throw SchemaError(description: "\(fullName): map<> fields are not allowed; use a repeated message sorted by key")
+    if let options = message.pointee.options, options.pointee.has_map_entry != 0,
+      options.pointee.map_entry != 0
+    {
+      throw SchemaError(
+        description: "\(fullName): map<> fields are not allowed; use a repeated message sorted by key")
     }
-    let model = MessageModel(fullName: fullName, name: name, swiftName: swiftPrefix + name, comment: comment(path))
+    let model = MessageModel(
+      fullName: fullName, name: name, swiftName: swiftPrefix + name, comment: comment(path))
     for index in 0..<message.pointee.n_oneof_decl {
       let oneof = message.pointee.oneof_decl[index]!
       model.oneofs.append(
-        OneofModel(name: string(oneof.pointee.name), comment: comment(path + [8, Int32(index)]), fieldNumbers: []))
+        OneofModel(
+          name: string(oneof.pointee.name), comment: comment(path + [8, Int32(index)]), fieldNumbers: []))
     }
     for index in 0..<message.pointee.n_field {
       let field = message.pointee.field[index]!.pointee
       let fieldName = string(field.name)
       let where_ = "\(fullName).\(fieldName)"
       if field.has_proto3_optional != 0 && field.proto3_optional != 0 {
-        throw SchemaError(description: "\(where_): proto3 `optional` is not allowed (protoc-c does not support it)")
+        throw SchemaError(
+          description: "\(where_): proto3 `optional` is not allowed (protoc-c does not support it)")
       }
       let typeNumber = Int(field.type.rawValue)
       guard typeNumber >= 1, typeNumber <= FieldType.byNumber.count else {
@@ -122,11 +134,13 @@ private struct FileLoader {
       case .group: throw SchemaError(description: "\(where_): groups are not allowed")
       case .float, .double:
         throw SchemaError(
-          description: "\(where_): float and double are not allowed (DESIGN §4); use fixed-point integers such as ppm")
+          description:
+            "\(where_): float and double are not allowed (DESIGN §4); use fixed-point integers such as ppm")
       default: break
       }
       if Naming.cKeywords.contains(fieldName) {
-        throw SchemaError(description: "\(where_): the field name is a C keyword, which protoc-c renames; pick another")
+        throw SchemaError(
+          description: "\(where_): the field name is a C keyword, which protoc-c renames; pick another")
       }
       var typeName = string(field.type_name)
       if typeName.hasPrefix(".") { typeName.removeFirst() }
@@ -156,11 +170,13 @@ private struct FileLoader {
   }
 
   private func loadEnum(
-    _ enumType: UnsafeMutablePointer<Google__Protobuf__EnumDescriptorProto>, prefix: String, swiftPrefix: String,
+    _ enumType: UnsafeMutablePointer<Google__Protobuf__EnumDescriptorProto>, prefix: String,
+    swiftPrefix: String,
     path: [Int32]
   ) -> EnumModel {
     let name = string(enumType.pointee.name)
-    let model = EnumModel(fullName: prefix + name, name: name, swiftName: swiftPrefix + name, comment: comment(path))
+    let model = EnumModel(
+      fullName: prefix + name, name: name, swiftName: swiftPrefix + name, comment: comment(path))
     for index in 0..<enumType.pointee.n_value {
       let value = enumType.pointee.value[index]!.pointee
       let valueName = string(value.name)
@@ -204,17 +220,20 @@ enum Validation {
     var seen: [String: String] = [:]
     for message in schema.allMessages {
       if let other = seen[message.swiftName] {
-        throw SchemaError(description: "\(message.fullName) and \(other) would both be Swift type \(message.swiftName)")
+        throw SchemaError(
+          description: "\(message.fullName) and \(other) would both be Swift type \(message.swiftName)")
       }
       seen[message.swiftName] = message.fullName
     }
     for enumType in schema.allEnums {
       if let other = seen[enumType.swiftName] {
-        throw SchemaError(description: "\(enumType.fullName) and \(other) would both be Swift type \(enumType.swiftName)")
+        throw SchemaError(
+          description: "\(enumType.fullName) and \(other) would both be Swift type \(enumType.swiftName)")
       }
       seen[enumType.swiftName] = enumType.fullName
       if enumType.values.contains(where: { $0.caseName == "unrecognized" }) {
-        throw SchemaError(description: "\(enumType.fullName): a value named UNRECOGNIZED clashes with the generated case")
+        throw SchemaError(
+          description: "\(enumType.fullName): a value named UNRECOGNIZED clashes with the generated case")
       }
     }
     let byName = Dictionary(uniqueKeysWithValues: schema.allMessages.map { ($0.fullName, $0) })
@@ -223,7 +242,9 @@ enum Validation {
     func visit(_ message: MessageModel, _ stack: [String]) throws {
       if stack.contains(message.fullName) {
         throw SchemaError(
-          description: "recursive message types are not allowed: \((stack + [message.fullName]).joined(separator: " -> "))")
+          description:
+            "recursive message types are not allowed: \((stack + [message.fullName]).joined(separator: " -> "))"
+        )
       }
       for field in message.fields where field.type == .message {
         guard let target = byName[field.typeName] else {

@@ -31,7 +31,9 @@ func writeMessageVectors(to url: URL) throws {
   }
   let text =
     "{\"format\":\"sehc-interop-vectors/1\",\"description\":"
-    + jsonString("Every message type of Proto/: binary encoding (hex) and proto3 canonical JSON (compact, fields in number order), as produced by protobuf-c and by the Swift JSON mapping. See Interop/README.md.")
+    + jsonString(
+      "Every message type of Proto/: binary encoding (hex) and proto3 canonical JSON (compact, fields in number order), as produced by protobuf-c and by the Swift JSON mapping. See Interop/README.md."
+    )
     + ",\"vectors\":[\n" + lines.joined(separator: ",\n") + "\n]}\n"
   try Data(text.utf8).write(to: url)
   print("wrote \(lines.count) message vectors to \(url.path)")
@@ -46,7 +48,8 @@ func vectorLine<M: WireMessage>(name: String, message: M) throws -> String {
     throw VectorError("\(M.protoMessageName) \(name): does not round-trip in Swift")
   }
   let hex = bytes.map { String(format: "%02x", $0) }.joined()
-  return "{\"type\":\(jsonString(M.protoMessageName)),\"name\":\(jsonString(name)),\"hex\":\"\(hex)\",\"json\":\(jsonString(json))}"
+  return
+    "{\"type\":\(jsonString(M.protoMessageName)),\"name\":\(jsonString(name)),\"hex\":\"\(hex)\",\"json\":\(jsonString(json))}"
 }
 
 /// A JSON string literal (non-ASCII kept, control characters escaped).

@@ -1435,7 +1435,7 @@ const ProtobufCMessageDescriptor sehc__v1__revoke_access__descriptor =
   (ProtobufCMessageInit) sehc__v1__revoke_access__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__erase_record__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sehc__v1__erase_record__field_descriptors[3] =
 {
   {
     "record_id",
@@ -1461,15 +1461,28 @@ static const ProtobufCFieldDescriptor sehc__v1__erase_record__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "patient",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__EraseRecord, patient),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__erase_record__field_indices_by_name[] = {
+  2,   /* field[2] = patient */
   1,   /* field[1] = reason */
   0,   /* field[0] = record_id */
 };
 static const ProtobufCIntRange sehc__v1__erase_record__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sehc__v1__erase_record__descriptor =
 {
@@ -1479,7 +1492,7 @@ const ProtobufCMessageDescriptor sehc__v1__erase_record__descriptor =
   "Sehc__V1__EraseRecord",
   "sehc.v1",
   sizeof(Sehc__V1__EraseRecord),
-  2,
+  3,
   sehc__v1__erase_record__field_descriptors,
   sehc__v1__erase_record__field_indices_by_name,
   1,  sehc__v1__erase_record__number_ranges,

@@ -108,8 +108,9 @@ public struct Comparison: Sendable {
   public var anchorName: String
   public var target: Double?
 
-  public init(name: String, unit: String, ours: Double, anchor: Double, anchorName: String, target: Double? = nil)
-  {
+  public init(
+    name: String, unit: String, ours: Double, anchor: Double, anchorName: String, target: Double? = nil
+  ) {
     self.name = name
     self.unit = unit
     self.ours = ours

@@ -15,7 +15,9 @@ struct Case {
   var decodeAnchor: (Data) throws -> Void
 }
 
-func makeCase<Ours: WireMessage, Anchor: SwiftProtobuf.Message>(_ name: String, _ ours: Ours, _ anchorType: Anchor.Type) throws -> Case {
+func makeCase<Ours: WireMessage, Anchor: SwiftProtobuf.Message>(
+  _ name: String, _ ours: Ours, _ anchorType: Anchor.Type
+) throws -> Case {
   let bytes = try ours.serializedData()
   let anchor = try Anchor(serializedBytes: bytes)
   guard try anchor.serializedData() == bytes else {
@@ -39,15 +41,20 @@ func signedTransaction(_ index: Int) throws -> SignedTransaction {
       content: BlobManifest(
         totalSize: 2048, chunkSize: 1 << 20, chunkHashes: [Data(repeating: 3, count: 32)],
         merkleRoot: Data(repeating: 4, count: 32), contentHash: Data(repeating: 5, count: 32)),
-      metadata: [Attribute(key: "loinc", value: "94500-6"), Attribute(key: "title", value: "SARS-CoV-2 RNA PCR")]))
+      metadata: [
+        Attribute(key: "loinc", value: "94500-6"), Attribute(key: "title", value: "SARS-CoV-2 RNA PCR"),
+      ]))
   return SignedTransaction(
     body: try body.serializedData(),
-    signatures: [Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64))])
+    signatures: [
+      Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64))
+    ])
 }
 
 func block(entries: Int) throws -> TBlock {
   let header = TBlockHeader(
-    chainID: "sehc-devnet", shard: 1, epoch: 3, view: 0, height: 1000, previousHash: Data(repeating: 9, count: 32),
+    chainID: "sehc-devnet", shard: 1, epoch: 3, view: 0, height: 1000,
+    previousHash: Data(repeating: 9, count: 32),
     entriesRoot: Data(repeating: 8, count: 32), entryCount: UInt32(entries), timestampMs: 1_764_000_000_000,
     proposer: Data(repeating: 6, count: 20), parentStateRoot: Data(repeating: 5, count: 32))
   let vote = Vote(
@@ -58,8 +65,11 @@ func block(entries: Int) throws -> TBlock {
     signature: Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)))
   return TBlock(
     header: try header.serializedData(),
-    proposerSignature: Signature(publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)),
-    entries: try (0..<entries).map { try TBlockEntry(entry: .transaction(try signedTransaction($0))).serializedData() },
+    proposerSignature: Signature(
+      publicKey: Data(repeating: 1, count: 32), signature: Data(repeating: 2, count: 64)),
+    entries: try (0..<entries).map {
+      try TBlockEntry(entry: .transaction(try signedTransaction($0))).serializedData()
+    },
     decision: Data(repeating: 0xFF, count: entries / 8),
     certificate: CommitCertificate(votes: Array(repeating: vote, count: 3)))
 }
@@ -96,14 +106,17 @@ for benchCase in cases where filter.map({ benchCase.name.contains($0) }) ?? true
   let (encodeOurs, encodeAnchor) = try measurePair(
     "encode", ours: { _ = try benchCase.encodeOurs() }, anchor: { _ = try benchCase.encodeAnchor() })
   let (decodeOurs, decodeAnchor) = try measurePair(
-    "decode", ours: { try benchCase.decodeOurs(benchCase.bytes) }, anchor: { try benchCase.decodeAnchor(benchCase.bytes) })
+    "decode", ours: { try benchCase.decodeOurs(benchCase.bytes) },
+    anchor: { try benchCase.decodeAnchor(benchCase.bytes) })
   rows.append(
     Comparison(
-      name: "encode \(benchCase.name) (\(benchCase.bytes.count) B)", unit: "op/s", ours: encodeOurs.operationsPerSecond,
+      name: "encode \(benchCase.name) (\(benchCase.bytes.count) B)", unit: "op/s",
+      ours: encodeOurs.operationsPerSecond,
       anchor: encodeAnchor.operationsPerSecond, anchorName: "swift-protobuf", target: 1.0))
   rows.append(
     Comparison(
-      name: "decode \(benchCase.name) (\(benchCase.bytes.count) B)", unit: "op/s", ours: decodeOurs.operationsPerSecond,
+      name: "decode \(benchCase.name) (\(benchCase.bytes.count) B)", unit: "op/s",
+      ours: decodeOurs.operationsPerSecond,
       anchor: decodeAnchor.operationsPerSecond, anchorName: "swift-protobuf", target: 1.0))
 }
 report("Wire: protobuf-c through the generated Swift API vs apple/swift-protobuf 1.39", rows)

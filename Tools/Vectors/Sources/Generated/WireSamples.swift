@@ -920,6 +920,7 @@ enum WireSamples {
     var message = EraseRecord()
     message.recordID = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.reason = "reason-0"
+    message.patient = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     return message
   }
 
@@ -927,6 +928,7 @@ enum WireSamples {
     var message = EraseRecord()
     message.recordID = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.reason = "Édge reason ☺ 😈 \t\"quoted\\\" \u{1} 中文 #0"
+    message.patient = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 22 &+ 0) })
     return message
   }
 

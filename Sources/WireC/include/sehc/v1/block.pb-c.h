@@ -137,8 +137,10 @@ struct  Sehc__V1__TBlockHeader
    */
   ProtobufCBinaryData parent_state_root;
   /*
-   * The highest committed RBlock whose rewards this block credits before its entries; never less than
-   * the previous block's (docs/protocol.md §6.2).
+   * RBlock rewards credited so far: the rewards of RBlocks (previous block's rblock_height,
+   * rblock_height] are credited to this shard's accounts before the entries are applied. Never less
+   * than the previous block's; at most the highest RBlock the proposer has committed; 0 at first
+   * (docs/protocol.md §6.2).
    */
   uint64_t rblock_height;
 };

@@ -389,6 +389,8 @@ struct  Sehc__V1__RevokeAccess
 /*
  * Erases a record by crypto-shredding: every node destroys the record's data key and deletes its
  * chunks; the chain keeps the record's hashes and the fact of erasure. Sender: the patient, or an admin.
+ * The record lives in the patient's shard: an erasure by an admin of another shard is decided there
+ * (its target shard), which the sender's shard finds from `patient`.
  */
 struct  Sehc__V1__EraseRecord
 {
@@ -401,10 +403,14 @@ struct  Sehc__V1__EraseRecord
    * Why (at most 512 bytes); kept on chain.
    */
   char *reason;
+  /*
+   * The record's patient (20 bytes); must be the record's patient.
+   */
+  ProtobufCBinaryData patient;
 };
 #define SEHC__V1__ERASE_RECORD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__erase_record__descriptor) \
-    , {0,NULL}, (char *)protobuf_c_empty_string }
+    , {0,NULL}, (char *)protobuf_c_empty_string, {0,NULL} }
 
 
 /*

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: f235d3990c9b8fde744f3971681a167b0998ce5e73c5eb109d34b8d569667b86 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 80aae7ec406c39f99cc352027bfd732f9017a8ec25030df52b1686b9028b8936 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -174,8 +174,10 @@ nonisolated struct Sehc_V1_TBlockHeader: Sendable {
   /// The shard's state root after applying the block at height - 1 (32 bytes).
   var parentStateRoot: Data = Data()
 
-  /// The highest committed RBlock whose rewards this block credits before its entries; never less than
-  /// the previous block's (docs/protocol.md §6.2).
+  /// RBlock rewards credited so far: the rewards of RBlocks (previous block's rblock_height,
+  /// rblock_height] are credited to this shard's accounts before the entries are applied. Never less
+  /// than the previous block's; at most the highest RBlock the proposer has committed; 0 at first
+  /// (docs/protocol.md §6.2).
   var rblockHeight: UInt64 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: f235d3990c9b8fde744f3971681a167b0998ce5e73c5eb109d34b8d569667b86 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 80aae7ec406c39f99cc352027bfd732f9017a8ec25030df52b1686b9028b8936 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: f235d3990c9b8fde744f3971681a167b0998ce5e73c5eb109d34b8d569667b86 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 80aae7ec406c39f99cc352027bfd732f9017a8ec25030df52b1686b9028b8936 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -401,6 +401,8 @@ nonisolated struct Sehc_V1_RevokeAccess: Sendable {
 
 /// Erases a record by crypto-shredding: every node destroys the record's data key and deletes its
 /// chunks; the chain keeps the record's hashes and the fact of erasure. Sender: the patient, or an admin.
+/// The record lives in the patient's shard: an erasure by an admin of another shard is decided there
+/// (its target shard), which the sender's shard finds from `patient`.
 nonisolated struct Sehc_V1_EraseRecord: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -411,6 +413,9 @@ nonisolated struct Sehc_V1_EraseRecord: Sendable {
 
   /// Why (at most 512 bytes); kept on chain.
   var reason: String = String()
+
+  /// The record's patient (20 bytes); must be the record's patient.
+  var patient: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1059,7 +1064,7 @@ nonisolated extension Sehc_V1_RevokeAccess: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Sehc_V1_EraseRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".EraseRecord"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}record_id\0\u{1}reason\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}record_id\0\u{1}reason\0\u{1}patient\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1069,6 +1074,7 @@ nonisolated extension Sehc_V1_EraseRecord: SwiftProtobuf.Message, SwiftProtobuf.
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.recordID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.patient) }()
       default: break
       }
     }
@@ -1081,12 +1087,16 @@ nonisolated extension Sehc_V1_EraseRecord: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.reason.isEmpty {
       try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
     }
+    if !self.patient.isEmpty {
+      try visitor.visitSingularBytesField(value: self.patient, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: Sehc_V1_EraseRecord, rhs: Sehc_V1_EraseRecord) -> Bool {
     if lhs.recordID != rhs.recordID {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.patient != rhs.patient {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
