@@ -1,0 +1,75 @@
+import ChainCrypto
+import Foundation
+import Ledger
+import Wire
+
+/// What the client API (the `HealthChain` service) needs from a running node: the stores it reads, a way
+/// to get transactions into consensus, block events, the current assignment and reputation, and chunk
+/// replication among the members of a shard.
+///
+/// `NodeRuntime` implements it over the `Consensus` state machines and the peer network; the API's tests
+/// implement it over a single-member chain on the real ledger. Every method is safe to call from any task.
+public protocol ChainBackend: Sendable {
+  /// The network's genesis, checked.
+  var genesis: ValidatedGenesis { get }
+  /// This node's validator address.
+  var nodeAddress: Address { get }
+  /// The node's ledger: committed TBlocks of the shards it holds, every committed RBlock, state and queries.
+  var ledger: LedgerStore { get }
+  /// The node's blob store (image chunks, upload sessions, manifests).
+  var blobs: BlobStore { get }
+
+  /// The shards whose state this node holds now (its current shard; more while it hands over).
+  func heldShards() async -> [UInt32]
+
+  /// The shard assignment of the current epoch.
+  func currentAssignment() async -> ShardAssignment
+
+  /// Every validator's reputation after the highest committed RBlock, in ppm.
+  func currentReputation() async -> [Address: UInt32]
+
+  /// Admits a signed transaction: checks its form and signatures, then hands it to the consensus of its
+  /// home shard (forwarding it to a member of that shard when this node serves another). Returns once the
+  /// transaction is in a mempool; commitment is observed through ``events()`` and the ledger.
+  func submit(_ transaction: SignedTransaction) async throws(ChainBackendError)
+
+  /// Block events from now on, until the stream's consumer stops or the node shuts down.
+  func events() -> AsyncStream<ChainEvent>
+
+  /// Copies the chunks of a finished upload to the other members of `shard` and returns how many members
+  /// (this node included) now hold every chunk.
+  func replicate(_ manifest: BlobManifest, shard: UInt32) async throws(ChainBackendError) -> Int
+
+  /// Fetches chunk `index` of `manifest` from a member of `shard` that holds it; the caller checks it
+  /// against the manifest before use.
+  func fetchChunk(_ manifest: BlobManifest, index: Int, shard: UInt32) async throws(ChainBackendError)
+    -> ChunkReplica
+}
+
+/// A block event of a running node.
+public enum ChainEvent: Sendable, Hashable {
+  /// A TBlock of a shard this node holds was committed by its shard and stored here.
+  case tblockCommitted(shard: UInt32, height: UInt64, hash: Data)
+  /// The TBlocks of `shard` up to `height` are final: covered by a committed RBlock.
+  case tblocksFinal(shard: UInt32, upTo: UInt64)
+  /// An RBlock was committed and stored here.
+  case rblockCommitted(height: UInt64, hash: Data)
+}
+
+/// Why a ``ChainBackend`` call failed; each case maps to one gRPC status.
+public enum ChainBackendError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The transaction or request is malformed or fails a check (INVALID_ARGUMENT).
+  case invalid(String)
+  /// The mempool or a queue is full; retry later (RESOURCE_EXHAUSTED).
+  case overloaded(String)
+  /// No member of the shard could be reached, or the node is shutting down (UNAVAILABLE).
+  case unavailable(String)
+  /// The thing asked for does not exist here (NOT_FOUND).
+  case notFound(String)
+
+  public var description: String {
+    switch self {
+    case .invalid(let reason), .overloaded(let reason), .unavailable(let reason), .notFound(let reason): reason
+    }
+  }
+}
