@@ -15,9 +15,9 @@ extension WireMessage {
   /// contains NUL (protobuf-c would silently truncate it).
   @inlinable
   public func serializedData() throws -> Data {
-    try withProtobufC { message, size in
+    try withPackedEncoding { size, pack in
       guard size > 0, let buffer = malloc(size) else { return Data() }
-      _ = protobuf_c_message_pack(message, buffer.assumingMemoryBound(to: UInt8.self))
+      pack(buffer.assumingMemoryBound(to: UInt8.self))
       // The packed bytes become the Data's storage: no zero-filling, no copy.
       return Data(bytesNoCopy: buffer, count: size, deallocator: .free)
     }
@@ -26,15 +26,37 @@ extension WireMessage {
   /// Encodes the message with protobuf-c into a byte array.
   @inlinable
   public func serializedBytes() throws -> [UInt8] {
-    try withProtobufC { message, size in
+    try withPackedEncoding { size, pack in
       [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-        if size > 0 { _ = protobuf_c_message_pack(message, buffer.baseAddress!) }
+        if size > 0 { pack(buffer.baseAddress!) }
         initialized = size
       }
     }
   }
 
-  /// Runs `body` with this message built as a protobuf-c structure, and its packed size.
+  /// Runs `body` with the packed size of this message and a function that packs it, with protobuf-c,
+  /// into a buffer of exactly that size. Large byte data is copied once, from the message into the
+  /// buffer (see ``EncodeArena``).
+  @inlinable
+  public func withPackedEncoding<R>(
+    _ body: (_ size: Int, _ pack: (UnsafeMutablePointer<UInt8>) -> Void) throws -> R
+  ) throws -> R {
+    try withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 16) { stack in
+      var arena = EncodeArena(initialBlock: stack, defersBytes: true)
+      let raw: UnsafeMutableRawPointer
+      do {
+        raw = try _protobufC(arena: &arena)
+      } catch let error as WireError {
+        throw error.inMessage(Self.protoMessageName)
+      }
+      let message = UnsafePointer(raw.assumingMemoryBound(to: ProtobufCMessage.self))
+      let size = protobuf_c_message_get_packed_size(message)
+      return try body(size) { buffer in arena.pack(message, into: buffer, size: size) }
+    }
+  }
+
+  /// Runs `body` with this message built as a protobuf-c structure, and its packed size. Every pointer
+  /// in the structure is real while `body` runs, so any protobuf-c function may read it.
   @inlinable
   public func withProtobufC<R>(
     _ body: (UnsafePointer<ProtobufCMessage>, Int) throws -> R

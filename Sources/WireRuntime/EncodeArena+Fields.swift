@@ -36,14 +36,30 @@ extension EncodeArena {
     return target
   }
 
-  /// A repeated bytes field (large elements bound in place, see ``setBytes(_:into:)``).
+  /// A repeated bytes field (large elements bound in place or the whole field deferred, see
+  /// ``setBytes(_:into:)``).
   ///
   /// The small elements are copied into one region sized in a first pass; the copying closure captures
   /// no part of the arena, which lets the compiler borrow each element instead of copying it.
   @inlinable public mutating func binaries(_ values: [Data]) -> UnsafeMutablePointer<ProtobufCBinaryData> {
     let target = array(of: ProtobufCBinaryData.self, count: values.count)
     var smallTotal = 0
-    for value in values where value.count < Self.largeBytesThreshold { smallTotal &+= value.count }
+    var total = 0
+    for value in values {
+      let count = value.count
+      total &+= count
+      if count < Self.largeBytesThreshold { smallTotal &+= count }
+    }
+    if defersBytes && total >= Self.largeBytesThreshold {
+      let placeholders = deferBytes(values)
+      for index in values.indices {
+        let count = values[index].count
+        (target + index).initialize(
+          to: ProtobufCBinaryData(
+            len: count, data: count > 0 ? (placeholders + index).assumingMemoryBound(to: UInt8.self) : nil))
+      }
+      return target
+    }
     var cursor = allocate(byteCount: smallTotal, alignment: 1)
     for index in values.indices {
       let slot = target + index

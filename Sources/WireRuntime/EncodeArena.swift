@@ -5,9 +5,16 @@ public import Foundation
 ///
 /// The first block is the caller's (on the stack, see ``WireMessage/withProtobufC(_:)``); later blocks
 /// come from the heap and are freed when the arena goes away. Strings and small byte fields are copied
-/// into the arena. Byte fields of at least ``largeBytesThreshold`` are not copied: the arena remembers
-/// them and binds their storage only for the duration of ``withLargeBytesBound(_:)``, inside
-/// `Data.withUnsafeBytes`, so that packing an image chunk copies its bytes exactly once, into the output.
+/// into the arena. Large byte data is not copied, in one of two ways:
+///
+/// - A *deferring* arena (the one behind ``WireMessage/serializedData()``) points large byte fields, and
+///   repeated byte fields with at least ``largeBytesThreshold`` bytes in all, at placeholder bytes of its
+///   own, and ``pack(_:into:)`` copies each from its `Data` straight into the output when protobuf-c
+///   reaches it (see `DeferredBytes.swift`). A TBlock's 2,000 entries and an image chunk are copied
+///   exactly once, like swift-protobuf copies them.
+/// - Otherwise the arena binds the storage of single byte fields of at least ``largeBytesThreshold`` for
+///   the duration of ``withLargeBytesBound(_:)``, inside `Data.withUnsafeBytes`, so that the structure
+///   handed to ``WireMessage/withProtobufC(_:)`` holds real pointers only.
 ///
 /// The arena is noncopyable and passed `inout`, so its hot path is inlined into generated code with no
 /// reference counting and no dynamic exclusivity checks.
@@ -22,6 +29,9 @@ public struct EncodeArena: ~Copyable {
   @usableFromInline var heapBlocks: [UnsafeMutableRawPointer] = []
   @usableFromInline var nextBlockSize = 16 * 1024
   @usableFromInline var largeFields: [LargeField] = []
+  /// Whether large byte data is deferred to ``pack(_:into:)`` instead of bound in place.
+  @usableFromInline let defersBytes: Bool
+  @usableFromInline var deferred: [DeferredBytes] = []
 
   /// A byte field bound in place while packing.
   @usableFromInline struct LargeField {
@@ -34,10 +44,12 @@ public struct EncodeArena: ~Copyable {
     }
   }
 
-  /// An arena whose first block is `initialBlock` (not freed by the arena).
-  @inlinable public init(initialBlock: UnsafeMutableRawBufferPointer) {
+  /// An arena whose first block is `initialBlock` (not freed by the arena). A `defersBytes` arena's
+  /// structures may only be packed with ``pack(_:into:)``: their large byte fields point at placeholders.
+  @inlinable public init(initialBlock: UnsafeMutableRawBufferPointer, defersBytes: Bool = false) {
     cursor = initialBlock.baseAddress
     remaining = initialBlock.count
+    self.defersBytes = defersBytes
   }
 
   deinit {
@@ -119,6 +131,10 @@ public struct EncodeArena: ~Copyable {
     slot.pointee.len = count
     slot.pointee.data = nil
     if count == 0 { return }
+    if count >= Self.largeBytesThreshold && defersBytes {
+      slot.pointee.data = deferBytes([copy data]).assumingMemoryBound(to: UInt8.self)
+      return
+    }
     if count >= Self.largeBytesThreshold && largeFields.count < Self.maxBoundFields {
       largeFields.append(LargeField(slot: slot, data: copy data))
       return

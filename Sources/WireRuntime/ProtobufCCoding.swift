@@ -1,4 +1,3 @@
-public import CProtobufC
 public import GRPCCore
 
 /// Serializes gRPC messages with protobuf-c for grpc-swift's `GRPCCore`.
@@ -7,12 +6,10 @@ public struct ProtobufCSerializer<Message: WireMessage>: MessageSerializer {
 
   public func serialize<Bytes: GRPCContiguousBytes>(_ message: Message) throws -> Bytes {
     do {
-      return try message.withProtobufC { packed, size in
+      return try message.withPackedEncoding { size, pack in
         var bytes = Bytes(repeating: 0, count: size)
         if size > 0 {
-          bytes.withUnsafeMutableBytes {
-            _ = protobuf_c_message_pack(packed, $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
-          }
+          bytes.withUnsafeMutableBytes { pack($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
         }
         return bytes
       }

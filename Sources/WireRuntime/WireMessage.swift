@@ -1,5 +1,4 @@
 public import CProtobufC
-public import Foundation
 
 /// A protobuf message of the SeHealthChain wire, serialized by protobuf-c.
 ///

@@ -75,6 +75,17 @@ func run(vectorsPath: String, seed: UInt64) throws {
       throw Failure(description: "a \(size)-byte chunk does not round-trip")
     }
   }
+  for (count, size) in [(2000, 370), (100, 20 * 1024)] {
+    let block = TBlock(
+      header: Data(repeating: 7, count: 150),
+      entries: (0..<count).map {
+        Data(repeating: UInt8(truncatingIfNeeded: $0), count: $0 % 5 == 0 ? 0 : size)
+      },
+      decision: Data([0xFF]))
+    guard try TBlock(serializedBytes: try block.serializedData()) == block else {
+      throw Failure(description: "a TBlock of \(count) entries of \(size) bytes does not round-trip")
+    }
+  }
   print(
     "wire-torture: \(file.vectors.count) vectors, \(decoded) inputs decoded and round-tripped, \(rejected) rejected with WireError"
   )
