@@ -280,12 +280,12 @@ var targets: [Target] = [
   // MARK: Deterministic simulation over Consensus (no networking)
   .target(
     name: "Simulation",
-    dependencies: ["Consensus", "Wire", "ChainCrypto"],
+    dependencies: ["Consensus", "Wire", "ChainCrypto", .product(name: "TOMLKit", package: "TOMLKit")],
     swiftSettings: swiftSettings
   ),
   .testTarget(
     name: "SimulationTests",
-    dependencies: ["Simulation", "Consensus", "Wire", "ChainCrypto"],
+    dependencies: ["Simulation", "Consensus", "Wire", "ChainCrypto", "sehc"],
     swiftSettings: swiftSettings
   ),
   .executableTarget(

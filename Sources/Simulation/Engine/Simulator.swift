@@ -115,6 +115,7 @@ public final class Simulator {
       now = time
       events += 1
       handle(event)
+      afterEvent?(self)
     }
     now = end
     return report()
@@ -316,12 +317,14 @@ public final class Simulator {
       }
       message = decoded
     }
+    let bits = scenario.network.bandwidthBitsPerSecond > 0 ? 8 * ((try? message.serializedData().count) ?? 0) : 0
     for receiver in outbound.to {
       guard let to = indexOf[receiver], to != index, connected(index, to) else { continue }
+      let departs = bits > 0 ? departure(from: index, to: to, bits: bits) : now
       if network.chance(scenario.network.loss) { continue }
-      schedule(.deliver(to: to, from: index, message: message), at: now + latency())
+      schedule(.deliver(to: to, from: index, message: message), at: departs + latency())
       if network.chance(scenario.network.duplication) {
-        schedule(.deliver(to: to, from: index, message: message), at: now + latency())
+        schedule(.deliver(to: to, from: index, message: message), at: departs + latency())
       }
     }
   }
@@ -395,6 +398,10 @@ public final class Simulator {
   var honestMajorityHeld = true
   /// The validator each transaction was last submitted to.
   var lastSubmittedTo: [Data: Int] = [:]
+  /// When each directed link (from · validators + to) is free again, in microseconds (with a bandwidth).
+  var linkFreeAtUs: [Int: UInt64] = [:]
+  /// Called after every event when set (`sehc simulate` samples a run through it, Experiment/).
+  var afterEvent: ((Simulator) -> Void)?
 }
 
 extension Simulator {

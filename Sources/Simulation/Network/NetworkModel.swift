@@ -11,6 +11,9 @@ public struct NetworkModel: Sendable, Hashable {
   public var loss: Double = 0
   /// Probability that a message is delivered twice.
   public var duplication: Double = 0
+  /// Bandwidth of every directed link in bits per second (0: unlimited): a message waits until the
+  /// link is free, then takes its encoded size over the bandwidth (see `Simulator.departure`).
+  public var bandwidthBitsPerSecond: UInt64 = 0
   /// Whether every message goes through its protobuf encoding and back (checks the wire as well).
   public var roundTripEncoding = false
 

@@ -4,15 +4,18 @@ import Foundation
 import Wire
 
 extension Simulator {
-  /// Submits the next transfer to a random running validator and plans its re-submission.
+  /// Submits the transfers due by now (the i-th at 100 ms + i / rate, so rates above one per millisecond
+  /// work too) to random running validators and plans their re-submission.
   func submitLoad() {
     guard now < scenario.activeMs else { return }
-    let transaction = workload.makeTransfer(
-      random: &load, rules: rules, maxAmount: scenario.workload.maxAmount, now: now)
-    submit(transaction)
-    schedule(.resubmit(txID: SHA256.hash(transaction.body).data), at: now + scenario.workload.resubmitAfterMs)
-    let gap = UInt64(max(1, 1_000 / scenario.workload.ratePerSecond))
-    schedule(.submitLoad, at: now + gap)
+    let gap = 1_000 / scenario.workload.ratePerSecond
+    repeat {
+      let transaction = workload.makeTransfer(
+        random: &load, rules: rules, maxAmount: scenario.workload.maxAmount, now: now)
+      submit(transaction)
+      schedule(.resubmit(txID: SHA256.hash(transaction.body).data), at: now + scenario.workload.resubmitAfterMs)
+    } while Double(workload.order.count) * gap <= Double(now - 100)
+    schedule(.submitLoad, at: 100 + UInt64((Double(workload.order.count) * gap).rounded(.up)))
   }
 
   /// A client whose transfer is not decided yet sends it again, to another validator.
