@@ -44,6 +44,45 @@ public protocol ChainBackend: Sendable {
   /// against the manifest before use.
   func fetchChunk(_ manifest: BlobManifest, index: Int, shard: UInt32) async throws(ChainBackendError)
     -> ChunkReplica
+
+  /// The committed account at `address` (nil when it has none): from ``ledger`` when this node holds
+  /// the address's shard, otherwise from a member of that shard. The client API signs custodial users'
+  /// transactions with the next nonce after this one's, and serves `GetAccount` from it.
+  ///
+  /// Added for the client API. The default implementation reads ``ledger`` only and throws
+  /// ``ChainBackendError/unavailable(_:)`` for an address of a shard this node does not hold; the
+  /// runtime should override it to ask a member of that shard.
+  func account(_ address: Address) async throws(ChainBackendError) -> Account?
+
+  /// The shard assignment of `epoch`, if this node knows it (every epoch up to the current one).
+  ///
+  /// Added for the client API (`GetShardAssignment` of a past epoch, `ValidateChain` checking the
+  /// certificates of blocks of past epochs). The default implementation knows the current epoch only.
+  func assignment(epoch: UInt64) async -> ShardAssignment?
+}
+
+/// What the client API expects of the runtime beyond the calls above:
+/// - committed blocks are applied to ``ChainBackend/blobs`` too (`BlobStore.apply(outcome.blobEvents)`), so
+///   that an `EraseRecord` destroys the record's data key (crypto-shredding) on every node that applies it;
+/// - ``ChainBackend/events()`` yields `tblockCommitted` only after the block is readable from
+///   ``ChainBackend/ledger``, and `tblocksFinal` / `rblockCommitted` only after the RBlock is.
+extension ChainBackend {
+  public func account(_ address: Address) async throws(ChainBackendError) -> Account? {
+    let shard = Ledger.shard(of: address, shardCount: genesis.shardCount)
+    guard await heldShards().contains(shard) else {
+      throw .unavailable("account \(address.hex) lives in shard \(shard), which this node does not hold")
+    }
+    do {
+      return try ledger.account(address.rawRepresentation)
+    } catch {
+      throw .unavailable("the ledger cannot be read: \(error)")
+    }
+  }
+
+  public func assignment(epoch: UInt64) async -> ShardAssignment? {
+    let current = await currentAssignment()
+    return current.epoch == epoch ? current : nil
+  }
 }
 
 /// A block event of a running node.
@@ -69,7 +108,8 @@ public enum ChainBackendError: Error, Sendable, Hashable, CustomStringConvertibl
 
   public var description: String {
     switch self {
-    case .invalid(let reason), .overloaded(let reason), .unavailable(let reason), .notFound(let reason): reason
+    case .invalid(let reason), .overloaded(let reason), .unavailable(let reason), .notFound(let reason):
+      reason
     }
   }
 }

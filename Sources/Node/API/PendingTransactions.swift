@@ -1,0 +1,81 @@
+import ChainCrypto
+import Foundation
+import Synchronization
+
+/// The transactions this node admitted and has not yet seen committed, and the ones it refused: what
+/// `GetTransaction` reports as PENDING or REJECTED before any block holds them, and the pending
+/// transactions of a sender that the next custodial transaction's nonce and checks must follow.
+final class PendingTransactions: Sendable {
+  /// A pending transaction.
+  struct Entry: Sendable {
+    var id: Data
+    var sender: Address
+    var nonce: UInt64
+    /// The serialized `TBlockEntry`, for checking a later transaction of the sender after it.
+    var entry: Data
+    var submittedAtMs: UInt64
+  }
+
+  private struct Book {
+    var pending: [Data: Entry] = [:]
+    var refused: [Data: String] = [:]
+    var refusedOrder: [Data] = []
+  }
+
+  private let book = Mutex(Book())
+  private let lifetimeMs: UInt64
+  private let refusedLimit = 4096
+
+  init(lifetimeMs: UInt64) { self.lifetimeMs = lifetimeMs }
+
+  func add(_ entry: Entry) { book.withLock { $0.pending[entry.id] = entry } }
+
+  /// Forgets `id` (decided, or its submission failed).
+  func remove(_ id: Data) { _ = book.withLock { $0.pending.removeValue(forKey: id) } }
+
+  /// Remembers that admission refused `id` for `reason`.
+  func refuse(_ id: Data, reason: String) {
+    book.withLock { book in
+      book.pending[id] = nil
+      if book.refused.updateValue(reason, forKey: id) == nil { book.refusedOrder.append(id) }
+      if book.refusedOrder.count > refusedLimit {
+        book.refused[book.refusedOrder.removeFirst()] = nil
+      }
+    }
+  }
+
+  /// Whether `id` is pending at `nowMs`.
+  func isPending(_ id: Data, nowMs: UInt64) -> Bool {
+    book.withLock { book in book.pending[id].map { nowMs < $0.submittedAtMs + lifetimeMs } ?? false }
+  }
+
+  /// Why admission refused `id`, if it did.
+  func refusal(_ id: Data) -> String? { book.withLock { $0.refused[id] } }
+
+  /// `sender`'s pending transactions after its committed nonce, in nonce order. Entries at or below
+  /// the committed nonce, too old, or decided in a block (`isDecided`) are dropped, and so is every
+  /// later one after a decided or expired gap: those can no longer be committed with their nonce.
+  func pending(of sender: Address, committedNonce: UInt64, nowMs: UInt64, isDecided: (Data) -> Bool)
+    -> [Entry]
+  {
+    let candidates = book.withLock { book in
+      book.pending.values.filter { $0.sender == sender }.sorted { $0.nonce < $1.nonce }
+    }
+    var kept: [Entry] = []
+    var dropped: [Data] = []
+    var expected = committedNonce + 1
+    for entry in candidates {
+      if entry.nonce < expected {
+        dropped.append(entry.id)
+      } else if entry.nonce == expected, nowMs < entry.submittedAtMs + lifetimeMs, !isDecided(entry.id) {
+        kept.append(entry)
+        expected += 1
+      } else {
+        dropped.append(entry.id)
+        expected = .max
+      }
+    }
+    book.withLock { book in for id in dropped { book.pending[id] = nil } }
+    return kept
+  }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Ledger
+import Wire
+
+/// Transaction statuses as the node knows them, and waiting for them to progress.
+struct TransactionWaiter {
+  let context: APIContext
+
+  /// The status of `id` now: from a committed block of a shard this node holds, else PENDING if this
+  /// node admitted it, REJECTED if it refused it at admission, UNKNOWN otherwise.
+  func status(_ id: Data) throws -> TransactionStatus {
+    let stored: TransactionStatus?
+    do { stored = try context.ledger.transactionStatus(id: id) } catch {
+      throw APIError.map(error, doing: "reading the transaction index")
+    }
+    if let stored {
+      context.pending.remove(id)
+      return stored
+    }
+    if context.pending.isPending(id, nowMs: context.nowMs) {
+      return TransactionStatus(txID: id, state: .pending)
+    }
+    if let reason = context.pending.refusal(id) {
+      return TransactionStatus(txID: id, state: .rejected, reason: reason)
+    }
+    return TransactionStatus(txID: id, state: .unknown)
+  }
+
+  /// Whether `status` is as far as `commitment` asks (or will never get there).
+  static func reached(_ status: TransactionStatus, _ commitment: Commitment) -> Bool {
+    switch status.state {
+    case .rejected: return true
+    case .shardCommitted: return commitment != .final
+    case .final: return commitment != .final || status.crossShard != .pending
+    default: return commitment == .admitted
+    }
+  }
+
+  /// The status of `id` once it reached `commitment`, or when `timeoutMs` (0: the node's default)
+  /// ran out.
+  func wait(for id: Data, until commitment: Commitment, timeoutMs: UInt32) async throws -> TransactionStatus {
+    let events = context.backend.events()
+    let current = try status(id)
+    if Self.reached(current, commitment) { return current }
+    let limit = timeoutMs == 0 ? context.configuration.defaultTimeoutMs : timeoutMs
+    let timeout = Duration.milliseconds(Int64(min(limit, context.configuration.maxTimeoutMs)))
+    let waiter = self
+    return try await withThrowingTaskGroup(of: TransactionStatus?.self) { group in
+      group.addTask {
+        for await _ in events {
+          let status = try waiter.status(id)
+          if Self.reached(status, commitment) { return status }
+        }
+        return nil
+      }
+      group.addTask {
+        try? await Task.sleep(for: timeout)
+        return nil
+      }
+      let first = try await group.next() ?? nil
+      group.cancelAll()
+      return try first ?? waiter.status(id)
+    }
+  }
+}
