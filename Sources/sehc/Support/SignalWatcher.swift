@@ -47,11 +47,13 @@ final class SignalWatcher: @unchecked Sendable {
     return received
   }
 
-  /// Waits until a signal arrives or a node of `supervisor` exits on its own.
-  func waitForSignalOrExit(of supervisor: DevnetSupervisor) async -> Reason {
+  /// Waits until a signal arrives or a node of `supervisor` not in `ignoring` exits on its own.
+  func waitForSignalOrExit(of supervisor: DevnetSupervisor, ignoring: Set<String> = []) async -> Reason {
     while true {
       if let number = caught { return .signal(number) }
-      if let exit = supervisor.unexpectedExits().first { return .nodeExited(exit) }
+      if let exit = supervisor.unexpectedExits().first(where: { !ignoring.contains($0.name) }) {
+        return .nodeExited(exit)
+      }
       try? await Task.sleep(for: .milliseconds(200))
     }
   }
