@@ -302,7 +302,7 @@ var targets: [Target] = [
   .executableTarget(
     name: "sehc",
     dependencies: [
-      "Wire", "ChainCrypto", "Node",
+      "Wire", "ChainCrypto", "Node", "Simulation",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ],
     swiftSettings: swiftSettings
