@@ -24,6 +24,13 @@ struct SimulateCommand: ParsableCommand {
   var arguments: [String] = []
 
   func run() throws {
+    if arguments.contains("--help") || arguments.contains("-h") {
+      print(
+        "USAGE: sehc simulate --out DIR [flags]\n\n\(Self.configuration.abstract)\n"
+          + "The same command writes the same CSV and JSON files; see docs/simulation.md.\n\nFlags:\n"
+          + SimulateArguments.help)
+      return
+    }
     let options: SimulateOptions
     do {
       options = try SimulateArguments.parse(arguments)
