@@ -236,7 +236,7 @@ var targets: [Target] = [
   .target(
     name: "Node",
     dependencies: [
-      "Wire", "ChainCrypto", "Ledger",
+      "Wire", "ChainCrypto", "Ledger", "Consensus", "RPC", "TLS",
       .product(name: "GRPCCore", package: "grpc-swift-2"),
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOPosix", package: "swift-nio"),

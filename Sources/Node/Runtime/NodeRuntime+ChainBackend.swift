@@ -1,0 +1,74 @@
+import ChainCrypto
+import Consensus
+import Foundation
+import Ledger
+import Wire
+
+extension NodeRuntime: ChainBackend {
+  public func heldShards() async -> [UInt32] { [chain.shard] }
+
+  public func currentAssignment() async -> ShardAssignment { validator.assignment.message }
+
+  public func currentReputation() async -> [Address: UInt32] { validator.reputation }
+
+  /// Checks the transaction's form and signatures off the runtime's thread, then admits it.
+  public nonisolated func submit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
+    let checked: CheckedTransaction
+    do { checked = try TransactionChecks.check(transaction, parameters: parameters) } catch {
+      throw .invalid("\(error)")
+    }
+    let size = (try? transaction.serializedData().count) ?? transaction.body.count
+    try await admit(transaction, id: checked.id.data, sender: checked.sender, bytes: size)
+  }
+
+  /// Records a checked transaction in the mempool and hands it to consensus, which keeps it if its
+  /// sender's shard is this validator's and forwards it to that shard's members otherwise.
+  private func admit(_ transaction: SignedTransaction, id: Data, sender: Address, bytes: Int)
+    throws(ChainBackendError)
+  {
+    guard state == .running else { throw .unavailable("the node is not running") }
+    if parameters.shard(of: sender) == chain.shard {
+      guard
+        try mempool.admit(id: id, sender: sender.rawRepresentation, bytes: bytes, now: clock.now())
+          == .admitted
+      else { return }
+    }
+    step(.submit([transaction]))
+  }
+
+  public nonisolated func events() -> AsyncStream<ChainEvent> { hub.events() }
+
+  public func replicate(_ manifest: BlobManifest, shard: UInt32) async throws(ChainBackendError) -> Int {
+    guard shard < parameters.shardCount else { throw .invalid("shard \(shard) does not exist") }
+    guard blobs.hasAllChunks(manifest) else {
+      throw .notFound("this node does not hold every chunk of blob \(manifest.merkleRoot.hexString)")
+    }
+    var replicas: [ChunkReplica] = []
+    for index in manifest.chunkHashes.indices {
+      do { replicas.append(try blobs.exportChunk(blobID: manifest.merkleRoot, index: index)) } catch {
+        throw .unavailable("cannot read chunk \(index) of blob \(manifest.merkleRoot.hexString): \(error)")
+      }
+    }
+    let others = validator.assignment.members(of: shard).filter { $0 != nodeAddress }
+    let stored = await network.replicate(replicas, manifest: manifest, to: others)
+    let here = validator.assignment.members(of: shard).contains(nodeAddress) ? 1 : 0
+    return stored + here
+  }
+
+  public func fetchChunk(_ manifest: BlobManifest, index: Int, shard: UInt32) async throws(ChainBackendError)
+    -> ChunkReplica
+  {
+    guard manifest.chunkHashes.indices.contains(index) else {
+      throw .invalid(
+        "blob \(manifest.merkleRoot.hexString) has \(manifest.chunkHashes.count) chunks, no chunk \(index)")
+    }
+    let members = validator.assignment.members(of: shard).filter { $0 != nodeAddress }
+    guard !members.isEmpty else { throw .unavailable("shard \(shard) has no other member to ask") }
+    guard let replica = await network.fetchChunk(blobID: manifest.merkleRoot, index: index, peers: members)
+    else {
+      throw .unavailable(
+        "no member of shard \(shard) could give chunk \(index) of blob \(manifest.merkleRoot.hexString)")
+    }
+    return replica
+  }
+}

@@ -1,0 +1,162 @@
+import ChainCrypto
+import Foundation
+import GRPCCore
+import Ledger
+import Logging
+import RPC
+import TLS
+import Wire
+
+/// The links from this validator to every other genesis validator, and the calls made over them: message
+/// delivery for consensus, and block, state and chunk fetches.
+final class PeerNetwork: Sendable {
+  let links: [Address: PeerLink]
+
+  /// Links to every validator of `genesis` but `me`, authenticated with the node certificate in `tls`
+  /// (each link checks that the server is the validator it dialled).
+  init(genesis: ValidatedGenesis, me: Address, tls: TLSConfiguration, identity: PeerIdentity, logger: Logger)
+    throws(TLSError)
+  {
+    var links: [Address: PeerLink] = [:]
+    for validator in genesis.validators where validator.address != me {
+      var linkTLS = tls
+      linkTLS.peerVerifier = identity.verifier(expected: validator.address)
+      links[validator.address] = try PeerLink(
+        validator: validator, tls: linkTLS, queueLimit: 4096, logger: logger)
+    }
+    self.links = links
+  }
+
+  func start() {
+    for link in links.values { link.start() }
+  }
+
+  func stop() async {
+    await withTaskGroup(of: Void.self) { group in
+      for link in links.values { group.addTask { await link.stop() } }
+    }
+  }
+
+  /// Queues `message` for each of `receivers`.
+  func send(_ message: ConsensusMessage, to receivers: [Address]) {
+    for receiver in receivers { links[receiver]?.send(message) }
+  }
+
+  /// Messages dropped on full queues, over all links.
+  var droppedMessages: Int { links.values.reduce(0) { $0 + $1.queue.dropped } }
+
+  private var callOptions: CallOptions {
+    var options = CallOptions.defaults
+    options.timeout = PeerLimits.callTimeout
+    return options
+  }
+
+  /// Committed TBlocks `from...to` of `shard` (at most `limit`) from the first of `peers` that has any.
+  func tblocks(shard: UInt32, from: UInt64, to: UInt64, peers: [Address], limit: Int = 64) async -> [TBlock] {
+    for peer in peers {
+      guard let link = links[peer] else { continue }
+      let last = to == 0 ? 0 : min(to, from + UInt64(limit) - 1)
+      let request = GetTBlocksRequest(shard: shard, fromHeight: from, toHeight: last)
+      let blocks = try? await link.peer.getTblocks(request, options: callOptions) { response in
+        var blocks: [TBlock] = []
+        for try await block in response.messages {
+          blocks.append(block)
+          if blocks.count >= limit { break }
+        }
+        return blocks
+      }
+      if let blocks, !blocks.isEmpty { return blocks }
+    }
+    return []
+  }
+
+  /// Committed RBlocks from `from` (at most `limit`) from the first of `peers` that has any.
+  func rblocks(from: UInt64, to: UInt64, peers: [Address], limit: Int = 64) async -> [RBlock] {
+    for peer in peers {
+      guard let link = links[peer] else { continue }
+      let last = to == 0 ? 0 : min(to, from + UInt64(limit) - 1)
+      let blocks = try? await link.peer.getRblocks(
+        GetRBlocksRequest(fromHeight: from, toHeight: last), options: callOptions
+      ) { response in
+        var blocks: [RBlock] = []
+        for try await block in response.messages {
+          blocks.append(block)
+          if blocks.count >= limit { break }
+        }
+        return blocks
+      }
+      if let blocks, !blocks.isEmpty { return blocks }
+    }
+    return []
+  }
+
+  /// The state of `shard` after `height` and the block at `height` (hash `blockHash`), from the first of
+  /// `peers` that serves both.
+  func snapshot(shard: UInt32, height: UInt64, blockHash: Data, peers: [Address]) async -> (
+    chunks: [StateSnapshotChunk], block: TBlock
+  )? {
+    for peer in peers {
+      guard let link = links[peer] else { continue }
+      let request = StateSnapshotRequest(shard: shard, height: height)
+      guard
+        let chunks = try? await link.peer.getStateSnapshot(
+          request, options: callOptions,
+          onResponse: { response in
+            var chunks: [StateSnapshotChunk] = []
+            for try await chunk in response.messages { chunks.append(chunk) }
+            return chunks
+          }), chunks.last?.last == true
+      else { continue }
+      let blocks = await tblocks(shard: shard, from: height, to: height, peers: [peer], limit: 1)
+      guard let block = blocks.first, BlockHashes.hash(header: block.header).data == blockHash else {
+        continue
+      }
+      return (chunks, block)
+    }
+    return nil
+  }
+
+  /// Pushes `replicas` (the chunks of the blob of `manifest`) to `peer`; returns whether it stored all.
+  func replicate(_ replicas: [ChunkReplica], manifest: BlobManifest, to peer: Address) async -> Bool {
+    guard let link = links[peer], let manifestBytes = try? manifest.serializedData() else { return false }
+    var metadata = Metadata()
+    metadata.addBinary(Array(manifestBytes), forKey: PeerMetadata.manifestKey)
+    var options = CallOptions.defaults
+    options.timeout = .seconds(60)
+    let stored = try? await link.peer.replicateChunks(
+      metadata: metadata, options: options,
+      requestProducer: { writer in
+        for replica in replicas { try await writer.write(replica) }
+      }, onResponse: { response in try response.message.stored })
+    return stored == UInt32(replicas.count)
+  }
+
+  /// Pushes `replicas` to each of `peers` at once; returns how many stored them all.
+  func replicate(_ replicas: [ChunkReplica], manifest: BlobManifest, to peers: [Address]) async -> Int {
+    await withTaskGroup(of: Bool.self) { group in
+      for peer in peers { group.addTask { await self.replicate(replicas, manifest: manifest, to: peer) } }
+      return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+    }
+  }
+
+  /// Chunk `index` of blob `blobID` from the first of `peers` that has it.
+  func fetchChunk(blobID: Data, index: Int, peers: [Address]) async -> ChunkReplica? {
+    for peer in peers {
+      guard let link = links[peer] else { continue }
+      let request = FetchChunkRequest(blobID: blobID, index: UInt32(index))
+      if let replica = try? await link.peer.fetchChunk(
+        request, options: callOptions, onResponse: { try $0.message })
+      {
+        return replica
+      }
+    }
+    return nil
+  }
+}
+
+/// Metadata of peer calls.
+enum PeerMetadata {
+  /// `ReplicateChunks` carries the blob's serialized `BlobManifest` here, so that the receiver can check
+  /// each chunk against it before the manifest is on chain.
+  static let manifestKey = "sehc-manifest-bin"
+}

@@ -1,0 +1,177 @@
+import ChainCrypto
+import Foundation
+import GRPCCore
+import Ledger
+import RPC
+import Wire
+
+/// The `Peer` service on the peer port. Every call must come from a genesis validator (the TLS hook
+/// already refuses other certificates during the handshake; each call checks again and gets
+/// PERMISSION_DENIED otherwise). Consensus messages go to the runtime; blocks, state and chunks are
+/// served from the ledger and the blob store.
+struct PeerService: Peer.ServiceProtocol {
+  let runtime: NodeRuntime
+  let identity: PeerIdentity
+  let registry: PeerRegistry
+  let store: LedgerStore
+  let blobs: BlobStore
+  let shardCount: UInt32
+
+  /// Most blocks one sync call returns.
+  static let maxBlocksPerCall: UInt64 = 256
+
+  func exchange(request: StreamingServerRequest<ConsensusBatch>, context: ServerContext) async throws
+    -> StreamingServerResponse<ConsensusBatch>
+  {
+    let sender = try identity.caller(of: context, registry: registry)
+    let runtime = self.runtime
+    return StreamingServerResponse { _ in
+      for try await batch in request.messages {
+        await runtime.receive(batch.messages, from: sender)
+      }
+      return [:]
+    }
+  }
+
+  func getTblocks(request: ServerRequest<GetTBlocksRequest>, context: ServerContext) async throws
+    -> StreamingServerResponse<TBlock>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    let request = request.message
+    guard request.shard < shardCount else {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "shard \(request.shard) does not exist; shards are 0 to \(shardCount - 1)")
+    }
+    guard request.fromHeight >= 1 else {
+      throw RPCError(code: .invalidArgument, message: "from_height must be at least 1")
+    }
+    guard request.toHeight == 0 || request.toHeight >= request.fromHeight else {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "to_height \(request.toHeight) is below from_height \(request.fromHeight)")
+    }
+    let last = min(
+      request.toHeight == 0 ? UInt64.max : request.toHeight, request.fromHeight + Self.maxBlocksPerCall - 1)
+    let blocks: [TBlock]
+    do {
+      blocks = try store.tblocks(
+        shard: request.shard, from: request.fromHeight, to: last, limit: Int(Self.maxBlocksPerCall))
+    } catch {
+      throw RPCError(code: .internalError, message: "reading blocks of shard \(request.shard): \(error)")
+    }
+    return StreamingServerResponse { writer in
+      try await writer.write(contentsOf: blocks)
+      return [:]
+    }
+  }
+
+  func getRblocks(request: ServerRequest<GetRBlocksRequest>, context: ServerContext) async throws
+    -> StreamingServerResponse<RBlock>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    let request = request.message
+    guard request.fromHeight >= 1 else {
+      throw RPCError(code: .invalidArgument, message: "from_height must be at least 1")
+    }
+    guard request.toHeight == 0 || request.toHeight >= request.fromHeight else {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "to_height \(request.toHeight) is below from_height \(request.fromHeight)")
+    }
+    let last = min(
+      request.toHeight == 0 ? UInt64.max : request.toHeight, request.fromHeight + Self.maxBlocksPerCall - 1)
+    let blocks: [RBlock]
+    do {
+      blocks = try store.rblocks(from: request.fromHeight, to: last, limit: Int(Self.maxBlocksPerCall))
+    } catch {
+      throw RPCError(code: .internalError, message: "reading RBlocks: \(error)")
+    }
+    return StreamingServerResponse { writer in
+      try await writer.write(contentsOf: blocks)
+      return [:]
+    }
+  }
+
+  func replicateChunks(request: StreamingServerRequest<ChunkReplica>, context: ServerContext) async throws
+    -> ServerResponse<ReplicateChunksResponse>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    guard let bytes = request.metadata[binaryValues: PeerMetadata.manifestKey].first(where: { _ in true })
+    else {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "ReplicateChunks needs the blob's BlobManifest in metadata \(PeerMetadata.manifestKey)")
+    }
+    let manifest: BlobManifest
+    do { manifest = try BlobManifest(serializedBytes: Data(bytes)) } catch {
+      throw RPCError(
+        code: .invalidArgument, message: "\(PeerMetadata.manifestKey) is not a BlobManifest: \(error)")
+    }
+    var stored: UInt32 = 0
+    for try await replica in request.messages {
+      do { try blobs.importChunk(replica, manifest: manifest) } catch let error as BlobStoreError {
+        throw RPCError(code: Self.code(error), message: "\(error)")
+      }
+      stored += 1
+    }
+    return ServerResponse(message: ReplicateChunksResponse(stored: stored))
+  }
+
+  func fetchChunk(request: ServerRequest<FetchChunkRequest>, context: ServerContext) async throws
+    -> ServerResponse<ChunkReplica>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    let request = request.message
+    guard request.blobID.count == 32 else {
+      throw RPCError(code: .invalidArgument, message: "blob_id has \(request.blobID.count) bytes, not 32")
+    }
+    do {
+      return ServerResponse(message: try blobs.exportChunk(blobID: request.blobID, index: Int(request.index)))
+    } catch let error
+      as BlobStoreError
+    {
+      throw RPCError(code: Self.code(error), message: "\(error)")
+    }
+  }
+
+  func getStateSnapshot(request: ServerRequest<StateSnapshotRequest>, context: ServerContext) async throws
+    -> StreamingServerResponse<StateSnapshotChunk>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    let request = request.message
+    guard request.shard < shardCount else {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "shard \(request.shard) does not exist; shards are 0 to \(shardCount - 1)")
+    }
+    let held = (try? store.heldShards()) ?? []
+    guard held.contains(request.shard) else {
+      throw RPCError(code: .notFound, message: "this node holds no state of shard \(request.shard)")
+    }
+    let chunks: [StateSnapshotChunk]
+    do { chunks = try store.snapshot(shard: request.shard) } catch {
+      throw RPCError(code: .internalError, message: "reading the state of shard \(request.shard): \(error)")
+    }
+    if request.height != 0, let first = chunks.first, first.height != request.height {
+      throw RPCError(
+        code: .failedPrecondition,
+        message:
+          "this node serves the state of shard \(request.shard) at its head, height \(first.height), not \(request.height)"
+      )
+    }
+    return StreamingServerResponse { writer in
+      try await writer.write(contentsOf: chunks)
+      return [:]
+    }
+  }
+
+  private static func code(_ error: BlobStoreError) -> RPCError.Code {
+    switch error {
+    case .unknownBlob, .missingChunk: .notFound
+    case .erased: .failedPrecondition
+    case .invalidManifest, .corruptChunk: .invalidArgument
+    default: .internalError
+    }
+  }
+}

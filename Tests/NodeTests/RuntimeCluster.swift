@@ -1,0 +1,171 @@
+import ChainCrypto
+import Foundation
+import Ledger
+import Logging
+import Wire
+
+@testable import Node
+
+/// Several validators in one process, each a `NodeRuntime` with its own data directory, talking over
+/// real mutual TLS on loopback ports, with certificates from a CA made at test time and a genesis whose
+/// timeouts are short.
+final class RuntimeCluster: @unchecked Sendable {
+  let directory: String
+  let validators: [Fixtures.Validator]
+  let genesis: ValidatedGenesis
+  /// Participants with a balance in the genesis, and their keys.
+  let accounts: [Ed25519.PrivateKey]
+  private(set) var runtimes: [NodeRuntime?]
+
+  /// Consensus parameters for tests: RBlocks every 300 ms, no epoch change during a test.
+  static func params(shards: UInt32) -> ConsensusParams {
+    ConsensusParams(
+      shardCount: shards, epochLength: 10_000, rblockIntervalMs: 300, batchTimeoutMs: 20, voteWindowMs: 40,
+      electionTimeoutMs: 800)
+  }
+
+  /// Initial balance of each account.
+  static let balance: UInt64 = 1_000_000
+
+  /// `count` validators in `shards` shards, and `accounts` funded participants.
+  init(validators count: Int = 4, shards: UInt32 = 2, accounts: Int = 8) throws {
+    directory = Fixtures.temporaryDirectory("runtime")
+    validators = try Fixtures.validators(count)
+    let ports = try FreePorts.take(count)
+    var keys: [Ed25519.PrivateKey] = []
+    for _ in 0..<accounts { keys.append(try Ed25519.PrivateKey()) }
+    self.accounts = keys
+    let builder = GenesisBuilder(
+      chainID: "sehc-runtime-test", ca: Fixtures.ca.certificate,
+      validators: validators.enumerated().map { index, validator in
+        GenesisBuilder.ValidatorInput(
+          name: validator.name, certificate: validator.certificate, peerEndpoint: "127.0.0.1:\(ports[index])",
+          clientEndpoint: "127.0.0.1:\(ports[index] + 1)")
+      },
+      participants: keys.enumerated().map { index, key in
+        GenesisParticipant(
+          publicKey: key.publicKey.rawRepresentation, role: .hospital, organisation: "Hospital \(index)",
+          displayName: "Hospital \(index)", balance: Self.balance)
+      },
+      params: Self.params(shards: shards), genesisTimeMs: UInt64(Date().timeIntervalSince1970 * 1000))
+    genesis = try builder.build()
+    runtimes = Array(repeating: nil, count: count)
+  }
+
+  /// The runtime configuration of validator `index`: its data directory, its node certificate.
+  func configuration(_ index: Int) throws -> NodeRuntimeConfiguration {
+    let validator = validators[index]
+    var logger = Logger(label: "runtime-test")
+    logger.logLevel = ProcessInfo.processInfo.environment["SEHC_TEST_LOG"] == nil ? .error : .debug
+    return NodeRuntimeConfiguration(
+      genesis: genesis, validatorKey: validator.key,
+      peerCertificatePEM: validator.certificate.pemRepresentation,
+      peerKeyPEM: try validator.key.pemRepresentation, caPEM: Fixtures.ca.certificate.pemRepresentation,
+      peerListen: genesis.validators[index].peerEndpoint, dataDirectory: directory + "/\(validator.name)",
+      logger: logger)
+  }
+
+  /// Starts validator `index` from its data directory (new or left by an earlier run).
+  @discardableResult
+  func start(_ index: Int) async throws -> NodeRuntime {
+    let runtime = try NodeRuntime(configuration: try configuration(index))
+    try await runtime.start()
+    runtimes[index] = runtime
+    return runtime
+  }
+
+  func startAll() async throws {
+    for index in validators.indices { try await start(index) }
+  }
+
+  /// Stops validator `index` (its data stays).
+  func stop(_ index: Int) async {
+    await runtimes[index]?.stop()
+    runtimes[index] = nil
+  }
+
+  func stopAll() async {
+    for index in validators.indices { await stop(index) }
+  }
+
+  /// The runtime of validator `index` (which must be running).
+  func runtime(_ index: Int) -> NodeRuntime { runtimes[index]! }
+
+  /// The indices of the validators serving `shard`.
+  func members(of shard: UInt32) async -> [Int] {
+    guard let any = runtimes.compactMap({ $0 }).first else { return [] }
+    let assignment = await any.currentAssignment()
+    let members = assignment.shards.first { $0.shard == shard }?.members ?? []
+    return validators.indices.filter { members.contains(genesis.validators[$0].address.rawRepresentation) }
+  }
+
+  /// The shard of an account.
+  func shard(of key: Ed25519.PrivateKey) -> UInt32 {
+    (try? ChainParameters(genesis: genesis.genesis).shard(of: key.publicKey.address)) ?? 0
+  }
+
+  /// A transfer signed by `sender`.
+  func transfer(from sender: Ed25519.PrivateKey, to recipient: Address, amount: UInt64, nonce: UInt64) throws
+    -> SignedTransaction
+  {
+    let body = TransactionBody(
+      chainID: genesis.chainID, sender: sender.publicKey.address.rawRepresentation, nonce: nonce,
+      createdAtMs: UInt64(Date().timeIntervalSince1970 * 1000),
+      payload: .transfer(Transfer(recipient: recipient.rawRepresentation, amount: amount)))
+    let bytes = try body.serializedData()
+    let signature = try sender.sign(domain: .transaction, message: bytes)
+    return SignedTransaction(
+      body: bytes,
+      signatures: [Signature(publicKey: sender.publicKey.rawRepresentation, signature: signature)])
+  }
+
+  deinit {
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+}
+
+/// Loopback ports free at the time of asking (the kernel's choice for port 0).
+enum FreePorts {
+  static func take(_ count: Int) throws -> [Int] {
+    var sockets: [Int32] = []
+    defer { for socket in sockets { close(socket) } }
+    var ports: [Int] = []
+    while ports.count < count {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      guard fd >= 0 else { throw POSIXError(.EMFILE) }
+      sockets.append(fd)
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_port = 0
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+      guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+      }
+      let port = Int(UInt16(bigEndian: address.sin_port))
+      // The client port of each validator is port + 1 in the genesis: keep both free-looking.
+      if port < 65_000, !ports.contains(port), !ports.contains(port + 1), !ports.contains(port - 1) {
+        ports.append(port)
+      }
+    }
+    return ports
+  }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(
+  timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool
+) async rethrows -> Bool {
+  let deadline = ContinuousClock.now + timeout
+  while ContinuousClock.now < deadline {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(50))
+  }
+  return try await condition()
+}
