@@ -6,9 +6,11 @@ extension Validator {
   /// A relayed receipt (§7): if this shard decided it, acknowledge it to the sender; if its proof checks
   /// out, pool it for the next blocks.
   mutating func receiveReceipt(_ receipt: Receipt, from sender: Address, now: UInt64, _ out: inout Ready) {
-    guard receipt.targetShard == shard, tchain != nil else { return }
+    guard receipt.targetShard == shard else { return }
     let key = EntryPool.key(receipt: receipt)
-    if relay.isDecided(key) || env.pool.isDone(key) {
+    // While installing the state of its new shard a validator cannot tell what the shard decided: it pools
+    // the receipt (a decided one is a valid no-op in a block) and acknowledges nothing.
+    if tchain != nil, relay.isDecided(key) || env.pool.isDone(key) {
       out.send(
         .receiptAck(ReceiptAck(txID: receipt.txID, kind: receipt.kind, shard: shard, height: committedHeight)),
         to: [sender])

@@ -67,7 +67,9 @@ extension Validator {
     guard let body = try? TransactionBody(serializedBytes: transaction.body), body.sender.count == Address.byteCount
     else { return }
     let home = AccountShard.shard(of: body.sender, shardCount: params.shardCount)
-    if home == shard, tchain != nil {
+    // A validator still installing the state of its new shard pools the shard's entries too: members
+    // leaving the shard hand their pending entries over now, and nobody re-sends them once it has the state.
+    if home == shard {
       let key = EntryPool.key(transaction: transaction)
       let entry = try! TBlockEntry(entry: .transaction(transaction)).serializedData()
       if env.pool.add(key: key, bytes: entry, now: now), forward {
