@@ -1,7 +1,7 @@
 import ArgumentParser
+import Consensus
 import Dispatch
 import Foundation
-import Consensus
 import Simulation
 
 /// Runs simulated consensus scenarios over seeds: `--seed N` replays one run, `--seeds A..B` soaks.
@@ -9,7 +9,8 @@ import Simulation
 struct ConsensusSoak: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "consensus-soak",
-    abstract: "Runs the deterministic consensus simulation over seeds and checks safety, liveness and reputation.")
+    abstract:
+      "Runs the deterministic consensus simulation over seeds and checks safety, liveness and reputation.")
 
   @Option(help: "Scenario name (\(ScenarioCatalogue.names.joined(separator: ", ")), or all).")
   var scenario = "all"
@@ -19,6 +20,9 @@ struct ConsensusSoak: ParsableCommand {
 
   @Option(help: "A range of seeds, A..B (inclusive).")
   var seeds: String?
+
+  @Option(help: "Run length: standard, or short (what make test runs in a debug build).")
+  var length = "standard"
 
   @Option(help: "Runs in parallel (default: the number of cores).")
   var jobs: Int?
@@ -35,7 +39,11 @@ struct ConsensusSoak: ParsableCommand {
   mutating func run() throws {
     let names = scenario == "all" ? ScenarioCatalogue.names : [scenario]
     for name in names where !ScenarioCatalogue.names.contains(name) {
-      throw ValidationError("unknown scenario \(name); known: \(ScenarioCatalogue.names.joined(separator: ", "))")
+      throw ValidationError(
+        "unknown scenario \(name); known: \(ScenarioCatalogue.names.joined(separator: ", "))")
+    }
+    guard let chosenLength = ScenarioLength(rawValue: length) else {
+      throw ValidationError("unknown length \(length); known: standard, short")
     }
     var range: ClosedRange<UInt64> = 1...20
     if let seed { range = seed...seed }
@@ -47,7 +55,11 @@ struct ConsensusSoak: ParsableCommand {
     let runs = names.flatMap { name in range.map { (name, $0) } }
     let start = Date()
     let single = seed != nil
-    if single && trace, let scenario = ScenarioCatalogue.scenario(runs[0].0, seed: runs[0].1) { print(scenario) }
+    if single && trace,
+      let scenario = ScenarioCatalogue.scenario(runs[0].0, seed: runs[0].1, length: chosenLength)
+    {
+      print(scenario)
+    }
     let reports = Reports(count: runs.count)
     var chosenTracer: (@Sendable (String) -> Void)?
     if single && trace { chosenTracer = { @Sendable line in print(line) } }
@@ -66,7 +78,10 @@ struct ConsensusSoak: ParsableCommand {
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       while let index = next.take(below: runs.count) {
         reports.set(
-          index, ScenarioRunner.run(runs[index].0, seed: runs[index].1, mutations: chosenMutations, trace: tracer))
+          index,
+          ScenarioRunner.run(
+            runs[index].0, seed: runs[index].1, length: chosenLength, mutations: chosenMutations,
+            trace: tracer))
       }
     }
     var failed = 0

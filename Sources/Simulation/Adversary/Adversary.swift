@@ -45,13 +45,16 @@ struct Adversary {
   func admits(_ transaction: SignedTransaction) -> Bool { behaviour.censor != .all }
 
   /// Whether an incoming message reaches the state machine; may add messages to send.
-  mutating func incoming(_ message: ConsensusMessage, from sender: Address, extra: inout [OutboundMessage]) -> Bool {
+  mutating func incoming(_ message: ConsensusMessage, from sender: Address, extra: inout [OutboundMessage])
+    -> Bool
+  {
     remember(message)
     switch message.body {
     case .transaction: return behaviour.censor != .all
     case .receipt: return behaviour.censor == .none
     case .vote(let vote) where behaviour.equivocate:
-      if var current = variant, let body = try? VoteBody(serializedBytes: vote.body), body.blockHash == current.hash,
+      if var current = variant, let body = try? VoteBody(serializedBytes: vote.body),
+        body.blockHash == current.hash,
         let voter = try? Address(rawRepresentation: body.voter)
       {
         current.votes[voter] = vote
@@ -62,11 +65,14 @@ struct Adversary {
           // Its own signed ack of the second decision, to everyone: with the members of the second group it
           // makes a majority unless they refuse the decision (the equivocation guard).
           let body = CommitProofCheck.ackBody(
-            chainID: chainID, shard: second.shard, epoch: second.epoch, view: second.view, height: second.height,
+            chainID: chainID, shard: second.shard, epoch: second.epoch, view: second.view,
+            height: second.height,
             blockHash: second.blockHash, decision: second.decision, voter: me)
           let bytes = try! body.serializedData()
           let ack = Vote(
-            body: bytes, signature: Signature(publicKey: signer.publicKey, signature: signer.sign(domain: .ack, message: bytes)))
+            body: bytes,
+            signature: Signature(
+              publicKey: signer.publicKey, signature: signer.sign(domain: .ack, message: bytes)))
           extra.append(
             OutboundMessage(
               to: current.groupA + current.groupB,
@@ -85,8 +91,9 @@ struct Adversary {
     }
   }
 
-  /// Rewrites a message the state machine sends.
-  mutating func outgoing(_ message: OutboundMessage) -> [OutboundMessage] {
+  /// Rewrites a message the state machine sends; a leader equivocates only while `equivocating` (the
+  /// scenario's active period, so that evidence can be recorded before the run ends).
+  mutating func outgoing(_ message: OutboundMessage, equivocating: Bool) -> [OutboundMessage] {
     remember(message.message)
     switch message.message.body {
     case .vote(let vote) where behaviour.wrongVotes:
@@ -95,8 +102,9 @@ struct Adversary {
       else { return [message] }
       body.valid = Bitmap.encode(bits.map { !$0 })
       return [OutboundMessage(to: message.to, message: ConsensusMessage(body: .vote(sign(body))))]
-    case .proposal(let proposal) where behaviour.equivocate && message.to.count >= 2:
-      guard var header = try? TBlockHeader(serializedBytes: proposal.header), header.proposer == me.rawRepresentation
+    case .proposal(let proposal) where behaviour.equivocate && equivocating && message.to.count >= 2:
+      guard var header = try? TBlockHeader(serializedBytes: proposal.header),
+        header.proposer == me.rawRepresentation
       else { return [message] }
       let receivers = message.to
       let half = receivers.count / 2
@@ -105,7 +113,9 @@ struct Adversary {
       header.timestampMs += 1
       let bytes = try! header.serializedData()
       let second = Proposal(
-        header: bytes, signature: Signature(publicKey: signer.publicKey, signature: signer.sign(domain: .tblock, message: bytes)),
+        header: bytes,
+        signature: Signature(
+          publicKey: signer.publicKey, signature: signer.sign(domain: .tblock, message: bytes)),
         entries: proposal.entries)
       var current = Variant(
         hash: SHA256.hash(bytes).data, proposal: second, header: header, groupA: groupA, groupB: groupB,
@@ -160,7 +170,10 @@ struct Adversary {
 
   private func sign(_ body: VoteBody) -> Vote {
     let bytes = try! body.serializedData()
-    return Vote(body: bytes, signature: Signature(publicKey: signer.publicKey, signature: signer.sign(domain: .vote, message: bytes)))
+    return Vote(
+      body: bytes,
+      signature: Signature(publicKey: signer.publicKey, signature: signer.sign(domain: .vote, message: bytes))
+    )
   }
 
   private mutating func remember(_ message: ConsensusMessage) {
@@ -256,7 +269,9 @@ struct Adversary {
       header.height += 1
       header.previousHash = SHA256.hash(block.header).data
       block.header = try! header.serializedData()
-      messages.append(OutboundMessage(to: others, message: ConsensusMessage(body: .rblockCommit(RBlockCommit(block: block)))))
+      messages.append(
+        OutboundMessage(
+          to: others, message: ConsensusMessage(body: .rblockCommit(RBlockCommit(block: block)))))
     }
     // A prepare vote with a garbage signature.
     messages.append(

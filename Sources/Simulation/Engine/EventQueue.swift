@@ -1,7 +1,20 @@
 /// A priority queue of timed events: earliest time first, then insertion order, so that the simulation
 /// is deterministic.
+///
+/// The binary heap holds only the ordering keys and the events wait in a slot array: sifting compares and
+/// swaps two integers instead of copying events with their messages (which dominated debug-build runs).
 struct EventQueue<Event> {
-  private var heap: [(time: UInt64, sequence: UInt64, event: Event)] = []
+  private struct Key {
+    let time: UInt64
+    let sequence: UInt64
+    let slot: Int
+
+    func isBefore(_ other: Key) -> Bool { time != other.time ? time < other.time : sequence < other.sequence }
+  }
+
+  private var heap: [Key] = []
+  private var slots: [Event?] = []
+  private var freeSlots: [Int] = []
   private var sequence: UInt64 = 0
 
   var isEmpty: Bool { heap.isEmpty }
@@ -9,11 +22,19 @@ struct EventQueue<Event> {
 
   mutating func push(_ event: Event, at time: UInt64) {
     sequence += 1
-    heap.append((time, sequence, event))
+    let slot: Int
+    if let free = freeSlots.popLast() {
+      slot = free
+      slots[slot] = event
+    } else {
+      slot = slots.count
+      slots.append(event)
+    }
+    heap.append(Key(time: time, sequence: sequence, slot: slot))
     var child = heap.count - 1
     while child > 0 {
       let parent = (child - 1) / 2
-      guard before(child, parent) else { break }
+      guard heap[child].isBefore(heap[parent]) else { break }
       heap.swapAt(child, parent)
       child = parent
     }
@@ -28,18 +49,16 @@ struct EventQueue<Event> {
       let left = 2 * parent + 1
       let right = left + 1
       var best = parent
-      if left < heap.count && before(left, best) { best = left }
-      if right < heap.count && before(right, best) { best = right }
+      if left < heap.count && heap[left].isBefore(heap[best]) { best = left }
+      if right < heap.count && heap[right].isBefore(heap[best]) { best = right }
       if best == parent { break }
       heap.swapAt(parent, best)
       parent = best
     }
-    return (top.time, top.event)
+    let event = slots[top.slot].take()!
+    freeSlots.append(top.slot)
+    return (top.time, event)
   }
 
   var nextTime: UInt64? { heap.first?.time }
-
-  private func before(_ a: Int, _ b: Int) -> Bool {
-    heap[a].time != heap[b].time ? heap[a].time < heap[b].time : heap[a].sequence < heap[b].sequence
-  }
 }

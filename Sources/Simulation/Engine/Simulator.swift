@@ -48,8 +48,10 @@ public final class Simulator {
     var simulated: [SimulatedSigner] = []
     for index in 0..<scenario.validators {
       if scenario.realSignatures {
-        let secret = SHA256.hash([Data("sehc/sim/ed25519".utf8), withUnsafeBytes(of: seed.bigEndian) { Data($0) },
-          withUnsafeBytes(of: UInt64(index).bigEndian) { Data($0) }]).data
+        let secret = SHA256.hash([
+          Data("sehc/sim/ed25519".utf8), withUnsafeBytes(of: seed.bigEndian) { Data($0) },
+          withUnsafeBytes(of: UInt64(index).bigEndian) { Data($0) },
+        ]).data
         signers.append(Ed25519MessageSigner(key: try! Ed25519.PrivateKey(rawRepresentation: secret)))
       } else {
         let signer = SimulatedSigner(seed: seed, index: index)
@@ -59,7 +61,8 @@ public final class Simulator {
     }
     scheme =
       scenario.realSignatures
-      ? Ed25519SignatureScheme(knownKeys: signers.map(\.publicKey)) : SimulatedSignatureScheme(signers: simulated)
+      ? Ed25519SignatureScheme(knownKeys: signers.map(\.publicKey))
+      : SimulatedSignatureScheme(signers: simulated)
     var params = ConsensusParams()
     params.shardCount = scenario.shards
     params.epochLength = scenario.epochLength
@@ -70,7 +73,9 @@ public final class Simulator {
     params.maxBlockEntries = scenario.maxBlockEntries
     genesis = Genesis(
       chainID: "sehc-sim", genesisTimeMs: 0, params: params,
-      validators: signers.enumerated().map { GenesisValidator(name: "node-\($0.offset)", publicKey: $0.element.publicKey) })
+      validators: signers.enumerated().map {
+        GenesisValidator(name: "node-\($0.offset)", publicKey: $0.element.publicKey)
+      })
     workload = WorkloadState(scenario: scenario, seed: seed)
     rules = ToyRules(shardCount: scenario.shards, chainID: genesis.chainID, closed: workload.closed)
     for (index, signer) in signers.enumerated() {
@@ -78,9 +83,12 @@ public final class Simulator {
       let adversary =
         behaviour.isByzantine
         ? Adversary(
-          behaviour: behaviour, signer: signer as? SimulatedSigner ?? SimulatedSigner(seed: seed, index: index),
+          behaviour: behaviour,
+          signer: signer as? SimulatedSigner ?? SimulatedSigner(seed: seed, index: index),
           chainID: genesis.chainID, seed: seed &+ UInt64(index)) : nil
-      let shard = Validator.restartRequirement(records: [:], genesis: genesis, scheme: scheme, address: signer.address).shard
+      let shard = Validator.restartRequirement(
+        records: [:], genesis: genesis, scheme: scheme, address: signer.address
+      ).shard
       let node = SimNode(
         index: index, signer: signer, behaviour: behaviour, adversary: adversary,
         ledger: NodeLedger(shard: shard, genesis: workload.genesisState(shard: shard, rules: rules)))
@@ -196,7 +204,8 @@ public final class Simulator {
         genesis: genesis, signer: node.signer, scheme: scheme, diagnostics: trace != nil,
         mutations: scenario.mutations),
       restart: RestartState(records: node.disk, ledgerHead: node.ledger.head, recentBlocks: recent), now: now)
-    trace?("\(now) n\(index) restarted at shard \(node.ledger.current) height \(node.ledger.currentLedger.height)")
+    trace?(
+      "\(now) n\(index) restarted at shard \(node.ledger.current) height \(node.ledger.currentLedger.height)")
     let ready = node.validator!.resume(now: now)
     process(index, ready)
   }
@@ -214,11 +223,14 @@ public final class Simulator {
     }
     for message in ready.messages {
       let before = node.adversary?.variantsSent ?? 0
-      let outgoing = node.adversary != nil ? node.adversary!.outgoing(message) : [message]
+      let outgoing =
+        node.adversary != nil
+        ? node.adversary!.outgoing(message, equivocating: now < scenario.activeMs) : [message]
       if let trace, (node.adversary?.variantsSent ?? 0) > before {
         let header = node.adversary?.variant?.header
         trace(
-          "\(now) n\(index) equivocates: a second proposal for view \(header?.view ?? 0) height \(header?.height ?? 0) to \(outgoing.last?.to.count ?? 0) of \(message.to.count) members")
+          "\(now) n\(index) equivocates: a second proposal for view \(header?.view ?? 0) height \(header?.height ?? 0) to \(outgoing.last?.to.count ?? 0) of \(message.to.count) members"
+        )
       }
       for outbound in outgoing { send(from: index, outbound) }
     }
@@ -226,42 +238,55 @@ public final class Simulator {
       guard node.ledger.current == request.shard else { continue }
       let bits = node.ledger.currentLedger.validate(request, rules: rules, rblocks: node.ledger.rblocks)
       schedule(
-        .input(node: index, incarnation: node.incarnation, input: .validated(ValidationResult(id: request.id, valid: bits))),
+        .input(
+          node: index, incarnation: node.incarnation,
+          input: .validated(ValidationResult(id: request.id, valid: bits))),
         at: now + 1)
     }
     for block in ready.rblocks {
-      if let header = try? RBlockHeader(serializedBytes: block.header) { node.ledger.rblocks[header.height] = block }
+      guard let header = try? RBlockHeader(serializedBytes: block.header) else { continue }
+      node.ledger.rblocks[header.height] = block
+      if node.isHonest { monitor.rblockCovers(header) }
     }
     for request in ready.applies {
       guard node.ledger.current == request.shard, var ledger = node.ledger.shards[request.shard],
         request.header.height == ledger.height + 1
       else {
         if node.isHonest {
-          monitor.violation("node \(index) was asked to apply shard \(request.shard) height \(request.header.height) out of order")
+          monitor.violation(
+            "node \(index) was asked to apply shard \(request.shard) height \(request.header.height) out of order"
+          )
         }
         continue
       }
       let credited = ledger.state.rewardsCreditedUpTo
       if request.header.rblockHeight > credited,
-        let missing = (credited + 1...request.header.rblockHeight).first(where: { node.ledger.rblocks[$0] == nil })
+        let missing = (credited + 1...request.header.rblockHeight).first(where: {
+          node.ledger.rblocks[$0] == nil
+        })
       {
         monitor.violation(
-          "node \(index) applies shard \(request.shard) height \(request.header.height) crediting RBlock \(missing) it does not hold")
+          "node \(index) applies shard \(request.shard) height \(request.header.height) crediting RBlock \(missing) it does not hold"
+        )
       }
       let result = ledger.apply(request, rules: rules, rblocks: node.ledger.rblocks)
       if let trace {
         for (i, entry) in request.entries.enumerated() {
           if case .receipt(let r)? = entry.entry?.entry {
             trace(
-              "\(now) n\(index) shard \(request.shard) h\(request.header.height) receipt \(r.kind) tx \(r.txID.hexShort) from \(r.sourceShard) accepted \(request.accepted[i]) majority-rejected \(request.rejectedByMajority[i]) proof \(entry.invalidReason ?? "ok")")
+              "\(now) n\(index) shard \(request.shard) h\(request.header.height) receipt \(r.kind) tx \(r.txID.hexShort) from \(r.sourceShard) accepted \(request.accepted[i]) majority-rejected \(request.rejectedByMajority[i]) proof \(entry.invalidReason ?? "ok")"
+            )
           }
         }
-        for e in result.emitted { trace("\(now) n\(index) emits \(e.kind) tx \(e.txID.hexShort) to \(e.targetShard)") }
+        for e in result.emitted {
+          trace("\(now) n\(index) emits \(e.kind) tx \(e.txID.hexShort) to \(e.targetShard)")
+        }
       }
       node.ledger.shards[request.shard] = ledger
       if node.isHonest {
         monitor.tblockCommitted(
-          node: index, request: request, members: node.validator?.members(of: request.shard, epoch: request.header.epoch),
+          node: index, request: request,
+          members: node.validator?.members(of: request.shard, epoch: request.header.epoch),
           scheme: scheme, chainID: genesis.chainID)
         monitor.applied(node: index, shard: request.shard, height: result.height, stateRoot: result.stateRoot)
         workload.observe(request, at: now)
@@ -311,13 +336,17 @@ public final class Simulator {
   func send(from index: Int, _ outbound: OutboundMessage) {
     var message = outbound.message
     if scenario.network.roundTripEncoding {
-      guard let bytes = try? message.serializedData(), let decoded = try? ConsensusMessage(serializedBytes: bytes) else {
-        monitor.violation("a message does not survive its wire encoding: \(message.body.map { "\($0)".prefix(60) } ?? "")")
+      guard let bytes = try? message.serializedData(),
+        let decoded = try? ConsensusMessage(serializedBytes: bytes)
+      else {
+        monitor.violation(
+          "a message does not survive its wire encoding: \(message.body.map { "\($0)".prefix(60) } ?? "")")
         return
       }
       message = decoded
     }
-    let bits = scenario.network.bandwidthBitsPerSecond > 0 ? 8 * ((try? message.serializedData().count) ?? 0) : 0
+    let bits =
+      scenario.network.bandwidthBitsPerSecond > 0 ? 8 * ((try? message.serializedData().count) ?? 0) : 0
     for receiver in outbound.to {
       guard let to = indexOf[receiver], to != index, connected(index, to) else { continue }
       let departs = bits > 0 ? departure(from: index, to: to, bits: bits) : now
@@ -339,11 +368,13 @@ public final class Simulator {
     switch sync {
     case .tblocks(let shard, let from, let to, let peers):
       for peer in peers {
-        guard let source = reachable(peer), let ledger = source.ledger.shards[shard], ledger.height >= from else { continue }
+        guard let source = reachable(peer), let ledger = source.ledger.shards[shard], ledger.height >= from
+        else { continue }
         let last = min(to == 0 ? ledger.height : to, ledger.height, from + 63)
         let blocks = (from...last).compactMap { ledger.blocks[$0] }
         schedule(
-          .input(node: index, incarnation: node.incarnation, input: .tblocksSynced(shard: shard, blocks: blocks)),
+          .input(
+            node: index, incarnation: node.incarnation, input: .tblocksSynced(shard: shard, blocks: blocks)),
           at: now + 2 * latency())
         return
       }
@@ -356,7 +387,9 @@ public final class Simulator {
           blocks.append(block)
           height += 1
         }
-        schedule(.input(node: index, incarnation: node.incarnation, input: .rblocksSynced(blocks)), at: now + 2 * latency())
+        schedule(
+          .input(node: index, incarnation: node.incarnation, input: .rblocksSynced(blocks)),
+          at: now + 2 * latency())
         return
       }
     case .state(let shard, let height, let hash, _, let peers):
@@ -365,7 +398,8 @@ public final class Simulator {
         schedule(
           .stateArrived(
             node: index, incarnation: node.incarnation, shard: shard,
-            ledger: ShardLedger(shard: shard, genesis: workload.genesisState(shard: shard, rules: rules))), at: now + 1)
+            ledger: ShardLedger(shard: shard, genesis: workload.genesisState(shard: shard, rules: rules))),
+          at: now + 1)
         return
       }
       for peer in peers {
@@ -375,7 +409,9 @@ public final class Simulator {
         else { continue }
         var copy = ShardLedger(shard: shard, genesis: workload.genesisState(shard: shard, rules: rules))
         copy.install(state: state, height: height, blocks: ledger.blocks, results: ledger.results)
-        schedule(.stateArrived(node: index, incarnation: node.incarnation, shard: shard, ledger: copy), at: now + 2 * latency())
+        schedule(
+          .stateArrived(node: index, incarnation: node.incarnation, shard: shard, ledger: copy),
+          at: now + 2 * latency())
         return
       }
     }

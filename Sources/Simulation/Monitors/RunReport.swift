@@ -1,7 +1,12 @@
+import Consensus
+
 /// The outcome of one simulated run.
 public struct RunReport: Sendable {
   public let scenario: String
   public let seed: UInt64
+  /// The catalogue length and the protocol mutations the run had (part of its replay command).
+  public let length: ScenarioLength
+  public let mutations: ProtocolMutations
   /// The signature scheme that ran ("simulated" or "ed25519").
   public let signatureScheme: String
   /// Safety violations (forks, bad certificates, state divergence, broken exactly-once accounting).
@@ -33,7 +38,11 @@ public struct RunReport: Sendable {
 
   /// The command that replays this run.
   public var replayCommand: String {
-    "swift run -c release consensus-soak --scenario \(scenario) --seed \(seed)"
+    var command = "swift run -c release consensus-soak --scenario \(scenario) --seed \(seed)"
+    if length != .standard { command += " --length \(length.rawValue)" }
+    if mutations.skipEquivocationGuard { command += " --mutate skip-guard" }
+    if mutations.skipAdoption { command += " --mutate skip-adoption" }
+    return command
   }
 
   /// One line for logs.

@@ -36,24 +36,33 @@ extension Simulator {
     for id in workload.order {
       let submitted = workload.submitted[id]!
       guard let decided = workload.homeDecided[id] else {
-        if liveness { failures.append("transfer \(id.hexShort) submitted at \(submitted.time) ms was never decided") }
+        if liveness {
+          failures.append("transfer \(id.hexShort) submitted at \(submitted.time) ms was never decided")
+        }
         continue
       }
       stats.decided += 1
       latencies.append(decided.time - submitted.time)
       if liveness, (workload.finalUpTo[submitted.home] ?? 0) < decided.height {
-        failures.append("transfer \(id.hexShort) decided at shard \(submitted.home) height \(decided.height) is not final")
+        failures.append(
+          "transfer \(id.hexShort) decided at shard \(submitted.home) height \(decided.height) is not final")
       }
-      guard decided.accepted, let home = reference[submitted.home], home.state.home[id] != nil else { continue }
+      guard decided.accepted, let home = reference[submitted.home], home.state.home[id] != nil else {
+        continue
+      }
       stats.accepted += 1
       guard submitted.home != submitted.target else { continue }
       stats.crossShard += 1
       let apply = workload.receiptDecided[WorkloadState.decisionKey(.apply, id, shard: submitted.target)]
       if apply == nil {
-        if liveness { failures.append("transfer \(id.hexShort): its target shard \(submitted.target) never decided it") }
+        if liveness {
+          failures.append("transfer \(id.hexShort): its target shard \(submitted.target) never decided it")
+        }
       } else if apply?.accepted == false {
         stats.aborted += 1
-        if liveness && workload.receiptDecided[WorkloadState.decisionKey(.abort, id, shard: submitted.home)] == nil {
+        if liveness
+          && workload.receiptDecided[WorkloadState.decisionKey(.abort, id, shard: submitted.home)] == nil
+        {
           failures.append("transfer \(id.hexShort): aborted by shard \(submitted.target) but never refunded")
         }
       }
@@ -69,14 +78,18 @@ extension Simulator {
     }
     var table: [String] = []
     if let reference = nodes.first(where: { $0.isHonest && $0.up })?.validator {
-      for node in nodes.sorted(by: { (reference.reputation[$0.address] ?? 0) > (reference.reputation[$1.address] ?? 0) }) {
+      for node in nodes.sorted(by: {
+        (reference.reputation[$0.address] ?? 0) > (reference.reputation[$1.address] ?? 0)
+      }) {
         table.append(
           "n\(node.index) \(node.address.hex.prefix(8)) reputation \(reference.reputation[node.address] ?? 0) "
-            + "shard \(reference.assignment.shard(of: node.address).map(String.init) ?? "-") \(node.behaviour)")
+            + "shard \(reference.assignment.shard(of: node.address).map(String.init) ?? "-") \(node.behaviour)"
+        )
       }
     }
     return RunReport(
-      scenario: scenario.name, seed: seed, signatureScheme: scheme.name, violations: violations, failures: failures,
+      scenario: scenario.name, seed: seed, length: scenario.length, mutations: scenario.mutations,
+      signatureScheme: scheme.name, violations: violations, failures: failures,
       notes: notes, stats: stats, reputationTable: table)
   }
 
@@ -100,12 +113,14 @@ extension Simulator {
       switch (home, target) {
       case (nil, nil): break
       case (nil, .some):
-        violations.append("transfer \(id.hexShort): the target shard acted but the home shard never applied it")
+        violations.append(
+          "transfer \(id.hexShort): the target shard acted but the home shard never applied it")
       case (.applied?, nil): inFlight += submitted.amount
       case (.applied?, true?): break
       case (.applied?, false?): inFlight += submitted.amount
       case (.refunded?, false?): break
-      case (.refunded?, true?): violations.append("transfer \(id.hexShort): refunded and credited (applied twice)")
+      case (.refunded?, true?):
+        violations.append("transfer \(id.hexShort): refunded and credited (applied twice)")
       case (.refunded?, nil): violations.append("transfer \(id.hexShort): refunded without an abort")
       }
     }
@@ -113,7 +128,8 @@ extension Simulator {
     // Shards no honest validator holds cannot be checked.
     if reference.count == Int(scenario.shards), total + inFlight != initial + rewards {
       violations.append(
-        "tokens do not add up: balances \(total) + in flight \(inFlight) != initial \(initial) + rewards \(rewards)")
+        "tokens do not add up: balances \(total) + in flight \(inFlight) != initial \(initial) + rewards \(rewards)"
+      )
     }
     return violations
   }
@@ -121,7 +137,8 @@ extension Simulator {
   /// Validators that vote wrong end below every honest one; a leader that equivocated has its evidence
   /// recorded (reputation 0); no malicious validator leads a shard or the RChain at the end.
   func reputationFailures() -> [String] {
-    guard let referenceNode = nodes.first(where: { $0.isHonest && $0.up }), let reference = referenceNode.validator
+    guard let referenceNode = nodes.first(where: { $0.isHonest && $0.up }),
+      let reference = referenceNode.validator
     else { return ["no honest validator"] }
     let reputation = reference.reputation
     let byzantine = nodes.filter { !$0.isHonest }.map(\.address)
@@ -130,7 +147,8 @@ extension Simulator {
     let worstHonest = honest.compactMap { reputation[$0] }.min() ?? 0
     for node in nodes where node.behaviour.wrongVotes && (reputation[node.address] ?? 0) >= worstHonest {
       failures.append(
-        "wrong-voting validator \(node.address) has reputation \(reputation[node.address] ?? 0) ≥ \(worstHonest) of an honest one")
+        "wrong-voting validator \(node.address) has reputation \(reputation[node.address] ?? 0) ≥ \(worstHonest) of an honest one"
+      )
     }
     // Evidence against every leader that equivocated, recorded with reputation 0.
     var zeroed = Set<Address>()

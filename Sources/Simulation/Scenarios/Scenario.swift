@@ -20,6 +20,14 @@ public struct Workload: Sendable, Hashable {
   public init() {}
 }
 
+/// How long the catalogue's runs are (``ScenarioCatalogue``).
+public enum ScenarioLength: String, Sendable, Hashable, CaseIterable {
+  /// 12 s of load and faults, then 15 s to settle.
+  case standard
+  /// Load, fault times and fault durations halved, 10 s to settle: for debug builds (`make test`).
+  case short
+}
+
 /// One simulated run's configuration: the network, its faults, its adversaries, its load, and what is
 /// asserted at the end.
 public struct Scenario: Sendable, Hashable {
@@ -50,6 +58,8 @@ public struct Scenario: Sendable, Hashable {
   public var realSignatures = false
   /// Deliberate protocol breakage of every validator (mutation tests of the checks).
   public var mutations = ProtocolMutations.none
+  /// The catalogue length the scenario was drawn with (for the replay command).
+  public var length = ScenarioLength.standard
   /// Every message goes through its protobuf encoding and back.
   public var roundTripEncoding: Bool {
     get { network.roundTripEncoding }

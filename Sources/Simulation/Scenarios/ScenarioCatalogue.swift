@@ -7,11 +7,13 @@ import Foundation
 public enum ScenarioCatalogue {
   /// Every scenario name.
   public static let names = [
-    "honest", "lossy", "partition", "crash", "wrong-votes", "equivocation", "censorship", "forgery", "epochs", "mixed",
+    "honest", "lossy", "partition", "crash", "wrong-votes", "equivocation", "censorship", "forgery", "epochs",
+    "mixed",
   ]
 
-  /// Scenario `name` for `seed`, or nil for an unknown name.
-  public static func scenario(_ name: String, seed: UInt64) -> Scenario? {
+  /// Scenario `name` for `seed` at `length`, or nil for an unknown name. A short scenario draws the
+  /// same shape (sizes, network, adversaries) as the standard one with the same seed.
+  public static func scenario(_ name: String, seed: UInt64, length: ScenarioLength = .standard) -> Scenario? {
     var random = SeededRandom(seed: seed).fork(0x5CE7A)
     var s = Scenario(name: name)
     s.validators = Int(random.inRange(4...9))
@@ -37,19 +39,24 @@ public enum ScenarioCatalogue {
         let cut = Int(random.inRange(1...UInt64(s.validators - 1)))
         let shuffled = shuffle(nodes, &random)
         s.partitions.append(
-          Partition(startMs: start, endMs: start + random.inRange(500...5_000), groups: [Array(shuffled[..<cut])]))
+          Partition(
+            startMs: start, endMs: start + random.inRange(500...5_000), groups: [Array(shuffled[..<cut])]))
       }
     case "crash":
       s.network.loss = Double(random.inRange(0...2)) / 100
       for _ in 0..<random.inRange(1...3) {
         let start = random.inRange(500...10_000)
         s.crashes.append(
-          Crash(node: Int(random.below(UInt64(s.validators))), startMs: start, endMs: start + random.inRange(200...5_000)))
+          Crash(
+            node: Int(random.below(UInt64(s.validators))), startMs: start,
+            endMs: start + random.inRange(200...5_000)))
       }
     case "wrong-votes":
       s.validators = Int(random.inRange(6...9))
       s.shards = UInt32(random.inRange(1...2))
-      pickByzantine(&s, count: Int(random.inRange(1...2)), seed: seed, random: &random) { $0.wrongVotes = true }
+      pickByzantine(&s, count: Int(random.inRange(1...2)), seed: seed, random: &random) {
+        $0.wrongVotes = true
+      }
       s.checkReputation = true
     case "equivocation":
       s.validators = Int(random.inRange(5...9))
@@ -90,13 +97,31 @@ public enum ScenarioCatalogue {
     default:
       return nil
     }
+    if length == .short { shorten(&s) }
     return s
+  }
+
+  /// Halves the load period and every fault's start and duration, and shortens the quiet period.
+  static func shorten(_ scenario: inout Scenario) {
+    scenario.length = .short
+    scenario.activeMs /= 2
+    scenario.settleMs = 10_000
+    for index in scenario.partitions.indices {
+      scenario.partitions[index].startMs /= 2
+      scenario.partitions[index].endMs /= 2
+    }
+    for index in scenario.crashes.indices {
+      scenario.crashes[index].startMs /= 2
+      scenario.crashes[index].endMs /= 2
+    }
   }
 
   static func shuffle<T>(_ items: [T], _ random: inout SeededRandom) -> [T] {
     var result = items
     guard result.count > 1 else { return result }
-    for i in stride(from: result.count - 1, through: 1, by: -1) { result.swapAt(i, Int(random.below(UInt64(i + 1)))) }
+    for i in stride(from: result.count - 1, through: 1, by: -1) {
+      result.swapAt(i, Int(random.below(UInt64(i + 1))))
+    }
     return result
   }
 
@@ -104,7 +129,8 @@ public enum ScenarioCatalogue {
   /// majority (shard sizes are the same in every epoch, so every epoch keeps one), and at most that many
   /// in each shard of epoch 0.
   static func pickByzantine(
-    _ scenario: inout Scenario, count: Int, seed: UInt64, random: inout SeededRandom, _ configure: (inout Behaviour) -> Void
+    _ scenario: inout Scenario, count: Int, seed: UInt64, random: inout SeededRandom,
+    _ configure: (inout Behaviour) -> Void
   ) {
     let shards = Simulator.initialShards(scenario: scenario, seed: seed)
     var perShard: [UInt32: Int] = [:]
