@@ -63,7 +63,14 @@ struct APIHarness {
       transport: transport.server, services: [service], interceptors: [AuthInterceptor(verifier: verifier)]
     ) { _ in
       try await withGRPCClient(transport: transport.client) { client in
-        try await body(API(client: HealthChain.Client(wrapping: client), chain: chain))
+        // Watch streams end with the events, so that the server can shut down even after a failure.
+        do {
+          try await body(API(client: HealthChain.Client(wrapping: client), chain: chain))
+        } catch {
+          chain.finishEvents()
+          throw error
+        }
+        chain.finishEvents()
       }
     }
   }

@@ -71,7 +71,6 @@ struct AccountsAPITests {
       await expectRefusal(.alreadyExists, "already exists", chain: chain) {
         try await create("stmary", .patient)
       }
-      #expect(try api.chain.ledger.account(Data(count: 20)) == nil)
       let stmary = try await api.login("stmary")
       let forbidden = await status {
         _ = try await api.client.createUser(

@@ -70,6 +70,14 @@ final class SingleMemberChain: ChainBackend {
   /// How many transactions were submitted.
   var submittedCount: Int { mutable.withLock { $0.submitted } }
 
+  /// How many event streams are open.
+  var subscriberCount: Int { mutable.withLock { $0.subscribers.count } }
+
+  /// Returns once at least `count` event streams are open (a watch or a wait has subscribed).
+  func awaitSubscribers(_ count: Int) async throws {
+    while subscriberCount < count { try await Task.sleep(for: .milliseconds(5)) }
+  }
+
   /// How many transactions wait for a block.
   var queuedCount: Int { mutable.withLock { $0.queue.count } }
 
@@ -142,6 +150,11 @@ final class SingleMemberChain: ChainBackend {
     emit(.tblocksFinal(shard: 0, upTo: head.height))
     emit(.rblockCommitted(height: header.height, hash: SHA256.hash(bytes).data))
     return block
+  }
+
+  /// Ends every event stream, as a node shutting down does.
+  func finishEvents() {
+    for continuation in mutable.withLock({ Array($0.subscribers.values) }) { continuation.finish() }
   }
 
   private func emit(_ event: ChainEvent) {

@@ -24,8 +24,9 @@ struct TransactionPipeline {
   ) async throws -> TransactionResponse {
     let sender = key.address
     let (id, home) = try await context.locks.withLock(sender) {
-      let pending = try await pendingEntries(of: sender, committedNonce: knownNonce.map { $0 - 1 })
-      let nonce = (pending.last?.nonce ?? knownNonce.map { $0 - 1 } ?? 0) + 1
+      let (pending, committed) = try await pendingEntries(
+        of: sender, committedNonce: knownNonce.map { $0 - 1 })
+      let nonce = (pending.last?.nonce ?? committed) + 1
       let transaction = try sign(payload, key: key, cosigner: cosigner, nonce: nonce)
       return try await admit(transaction, after: pending, chunks: chunks, prepare: prepare)
     }
@@ -45,7 +46,7 @@ struct TransactionPipeline {
     let (_, home) = try await context.locks.withLock(checked.sender) {
       let pending =
         await context.holds(context.shard(of: checked.sender))
-        ? try await pendingEntries(of: checked.sender, committedNonce: nil) : []
+        ? try await pendingEntries(of: checked.sender, committedNonce: nil).pending : []
       return try await admit(transaction, after: pending, chunks: context.blobs)
     }
     return try await wait(for: id, home: home, until: waitFor, timeoutMs: timeoutMs)
@@ -66,8 +67,9 @@ struct TransactionPipeline {
   func probe(_ payload: TransactionBody.Payload, signer key: Ed25519.PrivateKey) async throws -> Rejection? {
     let sender = key.address
     let home = context.shard(of: sender)
-    let pending = try await pendingEntries(of: sender, committedNonce: nil)
-    let transaction = try sign(payload, key: key, cosigner: nil, nonce: (pending.last?.nonce ?? 0) + 1)
+    let (pending, committed) = try await pendingEntries(of: sender, committedNonce: nil)
+    let transaction = try sign(
+      payload, key: key, cosigner: nil, nonce: (pending.last?.nonce ?? committed) + 1)
     do { _ = try TransactionChecks.check(transaction, parameters: context.parameters) } catch { return error }
     guard await context.holds(home) else { return nil }
     return try await verdict(of: transaction, after: pending, shard: home, chunks: nil)
@@ -75,9 +77,10 @@ struct TransactionPipeline {
 
   // MARK: - Steps
 
-  /// The sender's transactions this node submitted and that are still pending, in nonce order.
+  /// The sender's transactions this node submitted and that are still pending, in nonce order, and the
+  /// sender's committed nonce (the next transaction's nonce follows the last pending one, or this).
   private func pendingEntries(of sender: Address, committedNonce known: UInt64?) async throws
-    -> [PendingTransactions.Entry]
+    -> (pending: [PendingTransactions.Entry], committed: UInt64)
   {
     let committed: UInt64
     if let known {
@@ -86,9 +89,10 @@ struct TransactionPipeline {
       do { committed = try await context.backend.account(sender)?.nonce ?? 0 } catch { throw error.rpcError }
     }
     let ledger = context.ledger
-    return context.pending.pending(of: sender, committedNonce: committed, nowMs: context.nowMs) { id in
+    let pending = context.pending.pending(of: sender, committedNonce: committed, nowMs: context.nowMs) { id in
       (try? ledger.transactionStatus(id: id)) != nil
     }
+    return (pending, committed)
   }
 
   private func sign(
