@@ -32,8 +32,14 @@ final class RuntimeCluster: @unchecked Sendable {
     directory = Fixtures.temporaryDirectory("runtime")
     validators = try Fixtures.validators(count)
     let ports = try FreePorts.take(count)
+    // At least `accounts` keys, and at least three in each shard.
     var keys: [Ed25519.PrivateKey] = []
-    for _ in 0..<accounts { keys.append(try Ed25519.PrivateKey()) }
+    var perShard = [Int](repeating: 0, count: Int(shards))
+    while keys.count < accounts || perShard.contains(where: { $0 < 3 }) {
+      let key = try Ed25519.PrivateKey()
+      keys.append(key)
+      perShard[Int(Ledger.shard(of: key.publicKey.address, shardCount: shards))] += 1
+    }
     self.accounts = keys
     let builder = GenesisBuilder(
       chainID: "sehc-runtime-test", ca: Fixtures.ca.certificate,

@@ -195,6 +195,16 @@ public actor NodeRuntime {
     hub.finish()
     server?.beginGracefulShutdown()
     await network.stop()
+    // Peers that keep running hold their Exchange streams to this server open: after a short grace the
+    // server is cancelled, which ends them.
+    if let serving = tasks.first {
+      let grace = Task {
+        try await Task.sleep(for: .seconds(1))
+        serving.cancel()
+      }
+      await serving.value
+      grace.cancel()
+    }
     for task in tasks { await task.value }
     tasks = []
     logger.info("stopped")
