@@ -301,6 +301,9 @@ extension Validator {
 
   /// A committed RBlock: its certificate checked, it is committed here (§4.3).
   mutating func receiveRBlockCommit(_ commit: RBlockCommit, from sender: Address, now: UInt64, _ out: inout Ready) {
+    // Every validator passes a commit on once, so most copies are of the RBlock just committed: those are
+    // dropped by their bytes, before decoding a header that holds every validator's reputation.
+    if let block = commit.block, recentRBlocks[chain.height]?.header == block.header { return }
     guard let block = commit.block, let header = try? RBlockHeader(serializedBytes: block.header) else { return }
     if header.height < chain.nextHeight { return }
     if header.height > chain.nextHeight { return requestRBlocks(from: [sender], now: now, &out) }

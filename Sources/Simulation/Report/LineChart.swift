@@ -38,9 +38,11 @@ public struct LineChart: Sendable {
 
   static let palette: [(UInt8, UInt8, UInt8)] = [
     (255, 255, 255), (30, 30, 30), (200, 200, 200), (90, 90, 90),
+    // Series colours: Tableau 10, then darker variants, so that 16 series stay apart.
     (31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75),
     (227, 119, 194),
-    (23, 190, 207),
+    (23, 190, 207), (188, 189, 34), (127, 127, 127), (16, 60, 110), (120, 20, 20), (20, 90, 20), (150, 70, 0),
+    (80, 50, 120), (0, 110, 120),
   ]
   private static let ink: UInt8 = 1
   private static let grid: UInt8 = 2
