@@ -9,6 +9,18 @@ extension NodeRuntime: ChainBackend {
 
   public func currentAssignment() async -> ShardAssignment { validator.assignment.message }
 
+  /// The assignment of `epoch` as this validator computed it; past epochs carry no seed (the members are
+  /// what certificates are checked against).
+  public func assignment(epoch: UInt64) async -> ShardAssignment? {
+    if epoch == validator.epoch { return validator.assignment.message }
+    var shards: [ShardMembers] = []
+    for shard in 0..<parameters.shardCount {
+      guard let members = validator.members(of: shard, epoch: epoch) else { return nil }
+      shards.append(ShardMembers(shard: shard, members: members.map(\.rawRepresentation)))
+    }
+    return ShardAssignment(epoch: epoch, shards: shards)
+  }
+
   public func currentReputation() async -> [Address: UInt32] { validator.reputation }
 
   /// Checks the transaction's form and signatures off the runtime's thread, then admits it.
