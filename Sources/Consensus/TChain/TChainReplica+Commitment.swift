@@ -10,9 +10,13 @@ extension TChainReplica {
     height: UInt64, hash: Data, proof: CommitCertificate?, from peers: [Address], now: UInt64,
     env: inout TChainEnvironment, _ out: inout Ready
   ) {
-    if height == head.height, hash == head.hash, headProof == nil, let proof { keepProof(proof, height: height, hash: hash) }
+    if height == head.height, hash == head.hash, headProof == nil, let proof {
+      keepProof(proof, height: height, hash: hash)
+    }
     guard height > head.height else { return }
-    if height == nextHeight, let accepted = hard.accepted, accepted.height == height, accepted.blockHash == hash {
+    if height == nextHeight, let accepted = hard.accepted, accepted.height == height,
+      accepted.blockHash == hash
+    {
       commitAccepted(proof: proof, now: now, env: &env, &out)
       return
     }
@@ -23,34 +27,49 @@ extension TChainReplica {
   mutating func keepProof(_ proof: CommitCertificate, height: UInt64, hash: Data) {
     if height == head.height { headProof = proof }
     hard.proofs.removeAll { $0.height == height }
-    hard.proofs.append(TChainHardState.ProofSlot(height: height, blockHash: hash, proof: try! proof.serializedData()))
+    hard.proofs.append(
+      TChainHardState.ProofSlot(height: height, blockHash: hash, proof: try! proof.serializedData()))
   }
 
   /// Asks the driver for the committed blocks up to the proven (`height`, `hash`), unless such a sync is
   /// running.
   mutating func requestSync(
-    to height: UInt64, hash: Data, proof: CommitCertificate?, from peers: [Address], now: UInt64, _ out: inout Ready
+    to height: UInt64, hash: Data, proof: CommitCertificate?, from peers: [Address], now: UInt64,
+    _ out: inout Ready
   ) {
     if let sync, sync.height >= height, now < sync.requestedAt + context.params.electionTimeoutMs { return }
     sync = (height, hash, proof, now)
     let others = context.others.filter { !peers.contains($0) }
     out.syncs.append(
-      .tblocks(shard: context.shard, from: head.height + 1, to: height, peers: peers.filter { $0 != context.me } + others))
+      .tblocks(
+        shard: context.shard, from: head.height + 1, to: height,
+        peers: peers.filter { $0 != context.me } + others))
   }
 
   /// Commits the accepted decision at the next height, proven by `proof`: the block goes to the ledger.
-  mutating func commitAccepted(proof: CommitCertificate?, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+  mutating func commitAccepted(
+    proof: CommitCertificate?, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+  ) {
     guard let accepted = hard.accepted, accepted.height == nextHeight,
       let commit = try? Commit(serializedBytes: accepted.commit),
       let block = held[accepted.blockHash] ?? commit.proposal.flatMap({ heldBlock(from: $0) })
     else { return }
+    // The ledger credits the rewards of the RBlocks up to the block's `rblock_height` before its entries:
+    // without them it would reach another state root than the members that hold them.
+    guard block.header.rblockHeight <= env.rblockHeight else {
+      env.rblocksNeeded = max(env.rblocksNeeded, block.header.rblockHeight)
+      deferredCommit = (accepted.height, accepted.blockHash, proof)
+      return
+    }
     let tblock = TBlock(
-      header: block.proposal.header, proposerSignature: block.proposal.signature, entries: block.proposal.entries,
+      header: block.proposal.header, proposerSignature: block.proposal.signature,
+      entries: block.proposal.entries,
       decision: commit.decision, certificate: commit.certificate)
     let decision = Bitmap.decode(commit.decision, count: block.entries.count) ?? []
     let majorityRejections = rejections(of: commit.certificate, header: block.header, hash: block.hash)
     self.commit(
-      tblock, header: block.header, hash: block.hash, accepted: decision, rejectedByMajority: majorityRejections,
+      tblock, header: block.header, hash: block.hash, accepted: decision,
+      rejectedByMajority: majorityRejections,
       entries: block.entries, proof: proof, env: &env, &out)
   }
 
@@ -59,7 +78,8 @@ extension TChainReplica {
     let entries = proposal.entries.map {
       EntryPrecheck.check($0, shard: context.shard, params: context.params, proof: context.proof)
     }
-    return HeldBlock(proposal: proposal, header: header, hash: SHA256.hash(proposal.header).data, entries: entries)
+    return HeldBlock(
+      proposal: proposal, header: header, hash: SHA256.hash(proposal.header).data, entries: entries)
   }
 
   /// Which entries of a certified block more than half of the members voted invalid.
@@ -70,7 +90,8 @@ extension TChainReplica {
       height: header.height, blockHash: hash, entryCount: Int(header.entryCount))
     guard
       case .success(let tally) = CommitCertificateCheck.tally(
-        certificate, subject: subject, members: members, publicKey: context.publicKey, scheme: context.proof.scheme)
+        certificate, subject: subject, members: members, publicKey: context.publicKey,
+        scheme: context.proof.scheme)
     else { return [Bool](repeating: false, count: Int(header.entryCount)) }
     return tally.rejectedByMajority
   }
@@ -116,8 +137,11 @@ extension TChainReplica {
   }
 
   /// The ledger applied a block. Returns whether the head is now applied.
-  mutating func applied(_ result: ApplyResult, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
-    guard result.shard == context.shard, result.height == head.height, result.blockHash == head.hash else { return }
+  mutating func applied(_ result: ApplyResult, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready)
+  {
+    guard result.shard == context.shard, result.height == head.height, result.blockHash == head.hash else {
+      return
+    }
     head.stateRoot = result.stateRoot
     if activationPending { maybeActivate(now: now, env: &env, &out) }
     replayBuffered(now: now, env: &env, &out)
@@ -130,16 +154,22 @@ extension TChainReplica {
     guard let target = sync else { return }
     // Blocks kept from an earlier batch still count if they extend the head (it may have moved since).
     var checked = Array(syncedSoFar.drop { $0.header.height <= head.height })
-    if let first = checked.first, first.header.previousHash != head.hash || first.header.height != head.height + 1 {
+    if let first = checked.first,
+      first.header.previousHash != head.hash || first.header.height != head.height + 1
+    {
       checked = []
     }
     var previous = checked.last?.hash ?? head.hash
     var height = checked.last?.header.height ?? head.height
     for block in blocks where block.header != checked.last?.block.header {
-      guard let header = try? TBlockHeader(serializedBytes: block.header), header.chainID == context.params.chainID,
+      guard let header = try? TBlockHeader(serializedBytes: block.header),
+        header.chainID == context.params.chainID,
         header.shard == context.shard, header.height == height + 1, header.previousHash == previous,
         header.height <= target.height, Int(header.entryCount) == block.entries.count,
-        header.rblockHeight <= env.rblockHeight || { env.rblocksNeeded = max(env.rblocksNeeded, header.rblockHeight); return false }(),
+        header.rblockHeight <= env.rblockHeight
+          || {
+            env.rblocksNeeded = max(env.rblocksNeeded, header.rblockHeight); return false
+          }(),
         header.entriesRoot == MerkleTree.root(leaves: block.entries).data,
         let members = context.proof.members(context.shard, header.epoch)
       else { break }
@@ -163,7 +193,8 @@ extension TChainReplica {
       syncedSoFar = checked
       if let last = checked.last, last.header.height < target.height {
         out.syncs.append(
-          .tblocks(shard: context.shard, from: last.header.height + 1, to: target.height, peers: context.others))
+          .tblocks(
+            shard: context.shard, from: last.header.height + 1, to: target.height, peers: context.others))
       }
       return
     }
@@ -183,7 +214,8 @@ extension TChainReplica {
         EntryPrecheck.check($0, shard: context.shard, params: context.params, proof: context.proof)
       }
       commit(
-        item.block, header: item.header, hash: item.hash, accepted: item.decision, rejectedByMajority: item.rejected,
+        item.block, header: item.header, hash: item.hash, accepted: item.decision,
+        rejectedByMajority: item.rejected,
         entries: entries, proof: item.header.height == target.height ? target.proof : nil, env: &env, &out)
     }
     sync = nil
@@ -193,7 +225,8 @@ extension TChainReplica {
   mutating func receiveStatus(
     _ status: Status, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
   ) {
-    guard status.shard == context.shard, status.epoch == context.epoch, context.memberSet.contains(sender) else { return }
+    guard status.shard == context.shard, status.epoch == context.epoch, context.memberSet.contains(sender)
+    else { return }
     if status.view == view && sender == context.leader(of: view) { resetElectionDeadline(now) }
     guard status.committedHeight > head.height || (status.committedHeight == head.height && headProof == nil),
       status.commitProof != nil,
@@ -203,12 +236,21 @@ extension TChainReplica {
         publicKey: context.publicKey, scheme: context.proof.scheme)
     else { return }
     learnCommitted(
-      height: status.committedHeight, hash: status.committedHash, proof: status.commitProof, from: [sender], now: now,
+      height: status.committedHeight, hash: status.committedHash, proof: status.commitProof, from: [sender],
+      now: now,
       env: &env, &out)
   }
 
   /// Re-handles the buffered messages.
   mutating func replayBuffered(now: UInt64, env: inout TChainEnvironment, _ out: inout Ready) {
+    if let deferred = deferredCommit {
+      deferredCommit = nil
+      if let accepted = hard.accepted, accepted.height == deferred.height,
+        accepted.blockHash == deferred.blockHash
+      {
+        commitAccepted(proof: deferred.proof, now: now, env: &env, &out)
+      }
+    }
     guard !buffered.isEmpty else { return }
     let pending = buffered
     buffered = []
@@ -217,7 +259,8 @@ extension TChainReplica {
 
   /// Routes a TChain message.
   mutating func handle(
-    _ body: ConsensusMessage.Body, from sender: Address, now: UInt64, env: inout TChainEnvironment, _ out: inout Ready
+    _ body: ConsensusMessage.Body, from sender: Address, now: UInt64, env: inout TChainEnvironment,
+    _ out: inout Ready
   ) {
     switch body {
     case .proposal(let proposal): receiveProposal(proposal, from: sender, now: now, env: &env, &out)

@@ -56,7 +56,8 @@ struct TChainReplica: Sendable {
     didSet { if sync?.height != oldValue?.height || sync?.hash != oldValue?.hash { syncedSoFar = [] } }
   }
   /// Synced blocks checked so far, waiting for the rest of the chain up to the proven tip.
-  var syncedSoFar: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool], rejected: [Bool])] = []
+  var syncedSoFar: [(block: TBlock, header: TBlockHeader, hash: Data, decision: [Bool], rejected: [Bool])] =
+    []
   var nextValidationID: UInt64 = 1
   /// When this replica first saw its epoch closing.
   var closingSince: UInt64?
@@ -70,6 +71,9 @@ struct TChainReplica: Sendable {
   var acks: [AckSlot: [Address: Vote]] = [:]
   /// The proof that the committed head committed (nil at the epoch's start or when final by an RBlock).
   var headProof: CommitCertificate?
+  /// A commit of the accepted decision waiting for the RBlocks its block credits (the proof it came with,
+  /// nil when final): a leader that adopted a decision after a partition may not hold them yet.
+  var deferredCommit: (height: UInt64, blockHash: Data, proof: CommitCertificate?)?
 
   struct AckSlot: Hashable, Sendable {
     let view: UInt64
@@ -157,7 +161,9 @@ struct TChainReplica: Sendable {
   }
 
   func ignore(_ out: inout Ready, _ reason: @autoclosure () -> String) {
-    out.ignore("tchain \(context.shard)/\(context.epoch) at \(context.me): \(reason())", diagnostics: context.diagnostics)
+    out.ignore(
+      "tchain \(context.shard)/\(context.epoch) at \(context.me): \(reason())",
+      diagnostics: context.diagnostics)
   }
 
   /// Buffers an early message (bounded: the oldest go first).
