@@ -141,7 +141,12 @@ extension Simulator {
       let reference = referenceNode.validator
     else { return ["no honest validator"] }
     let reputation = reference.reputation
-    let byzantine = nodes.filter { !$0.isHonest }.map(\.address)
+    // An equivocating leader that never led while the scenario was active behaved honestly throughout.
+    let byzantine = nodes.filter { node in
+      var otherwise = node.behaviour
+      otherwise.equivocate = false
+      return otherwise.isByzantine || (node.adversary?.variantsSent ?? 0) > 0
+    }.map(\.address)
     let honest = nodes.filter(\.isHonest).map(\.address)
     var failures: [String] = []
     let worstHonest = honest.compactMap { reputation[$0] }.min() ?? 0
