@@ -41,6 +41,17 @@ struct ChainAPITests {
       let pending = try await admin.client.getTransaction(
         GetTransactionRequest(txID: sent.txID), metadata: admin.metadata)
       #expect(pending.state == .pending)
+      let timedOut = try await admin.client.getTransaction(
+        GetTransactionRequest(txID: sent.txID, waitFor: .shardCommitted, timeoutMs: 50),
+        metadata: admin.metadata)
+      #expect(timedOut.state == .pending, "the wait ran out with the status so far")
+      let badLevel = await status {
+        _ = try await admin.client.getTransaction(
+          GetTransactionRequest(txID: sent.txID, waitFor: Commitment(rawValue: 7)), metadata: admin.metadata)
+      }
+      #expect(
+        badLevel?.code == .invalidArgument
+          && badLevel?.message.hasPrefix("wait_for 7 is not a Commitment") == true)
 
       let waiting = Task {
         try await admin.client.getTransaction(
@@ -109,10 +120,14 @@ struct ChainAPITests {
       var bad = try Self.signed(key, transfer, nonce: 1)
       bad.signatures[0].signature[bad.signatures[0].signature.startIndex] ^= 1
       await expectRefusal(.invalidArgument, "bad_signature", chain: chain) { _ = try await submit(bad) }
+      let overdraft = try Self.signed(
+        key, .transfer(Transfer(recipient: alice.address, amount: 51)), nonce: 1)
       await expectRefusal(.invalidArgument, "insufficient_balance", chain: chain) {
-        _ = try await submit(
-          try Self.signed(key, .transfer(Transfer(recipient: alice.address, amount: 51)), nonce: 1))
+        _ = try await submit(overdraft)
       }
+      let remembered = try await alice.client.getTransaction(
+        GetTransactionRequest(txID: SHA256.hash(overdraft.body).data), metadata: alice.metadata)
+      #expect(remembered.state == .rejected && remembered.reason.hasPrefix("insufficient_balance: "))
       await expectRefusal(.invalidArgument, "transaction is required", chain: chain) {
         _ = try await alice.client.submitTransaction(SubmitTransactionRequest(), metadata: alice.metadata)
       }
@@ -238,6 +253,16 @@ struct ChainAPITests {
       let forbidden = await status {
         _ = try await alice.client.validateChain(ValidateChainRequest(), metadata: alice.metadata)
       }
+      let note = try ChainAPITests.signed(
+        APIHarness.hospitalKey, .transfer(Transfer(recipient: alice.address, amount: 1)), nonce: 1)
+      try api.chain.commit([try TBlockEntry(entry: .transaction(note)).serializedData()], certified: false)
+      let broken = try await auditor.client.validateChain(ValidateChainRequest(), metadata: auditor.metadata)
+      #expect(
+        !broken.valid && broken.chains.first?.firstBadHeight == 4 && broken.chains.first?.blocksChecked == 3)
+      #expect(
+        broken.chains.first?.error.hasPrefix("block 0/4: invalid block: certificate: 0 votes of 1 members")
+          == true, "\(broken)")
+      #expect(broken.chains.last?.valid == true)
       #expect(forbidden?.code == .permissionDenied)
 
       let reputation = try await alice.client.getReputation(GetReputationRequest(), metadata: alice.metadata)
@@ -253,7 +278,7 @@ struct ChainAPITests {
       #expect(future?.code == .notFound)
       let info = try await alice.client.getNodeInfo(GetNodeInfoRequest(), metadata: alice.metadata)
       #expect(info.name == "node-1" && info.shardCount == 1 && info.rblockHeight == 1)
-      #expect(info.heights == [ShardHeight(shard: 0, height: 3)])
+      #expect(info.heights == [ShardHeight(shard: 0, height: 4)])
       let missing = await status {
         _ = try await alice.client.getAccount(
           GetAccountRequest(address: Data(count: 20)), metadata: alice.metadata)

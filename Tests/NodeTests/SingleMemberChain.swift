@@ -93,9 +93,10 @@ final class SingleMemberChain: ChainBackend {
     return try commit(entries)
   }
 
-  /// Commits a block of `entries` (serialized `TBlockEntry`s) as the shard's one member.
+  /// Commits a block of `entries` (serialized `TBlockEntry`s) as the shard's one member; without
+  /// `certified`, the block is stored with no votes (what chain validation must catch).
   @discardableResult
-  func commit(_ entries: [Data]) throws -> (TBlock, BlockOutcome) {
+  func commit(_ entries: [Data], certified: Bool = true) throws -> (TBlock, BlockOutcome) {
     let head = try shardLedger.head()
     let timestamp = mutable.withLock { state in
       state.timestampMs = max(
@@ -115,7 +116,12 @@ final class SingleMemberChain: ChainBackend {
     let vote = try Votes.make(
       header: context.header, blockHash: context.blockHash, valid: verdicts.map(\.isValid), key: nodeKey)
     let members = membership.members(shard: 0, epoch: 0)!
-    let block = try TBlocks.assemble(proposal, certificate: CommitCertificates.make([vote]), members: members)
+    let block =
+      certified
+      ? try TBlocks.assemble(proposal, certificate: CommitCertificates.make([vote]), members: members)
+      : TBlock(
+        header: proposal.header, proposerSignature: proposal.signature, entries: proposal.entries,
+        decision: BitVector(verdicts.map(\.isValid)).bytes, certificate: CommitCertificate())
     let outcome = try shardLedger.commit(block, context: context, prepared: prepared)
     try blobs.apply(outcome.blobEvents)
     emit(.tblockCommitted(shard: 0, height: context.height, hash: context.blockHash.data))

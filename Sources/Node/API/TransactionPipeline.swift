@@ -135,6 +135,7 @@ struct TransactionPipeline {
     if await context.holds(home),
       let rejection = try await verdict(of: transaction, after: pending, shard: home, chunks: chunks)
     {
+      context.pending.refuse(id, reason: rejection.description)
       throw APIError.rejected(id, rejection)
     }
     let entry: Data
