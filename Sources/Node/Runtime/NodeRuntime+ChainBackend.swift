@@ -27,6 +27,7 @@ extension NodeRuntime: ChainBackend {
   public nonisolated func submit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
     let checked: CheckedTransaction
     do { checked = try TransactionChecks.check(transaction, parameters: parameters) } catch {
+      metrics.refused.increment()
       throw .invalid("\(error)")
     }
     let size = (try? transaction.serializedData().count) ?? transaction.body.count
@@ -40,11 +41,18 @@ extension NodeRuntime: ChainBackend {
   {
     guard state == .running else { throw .unavailable("the node is not running") }
     if parameters.shard(of: sender) == chain.shard {
-      guard
-        try mempool.admit(id: id, sender: sender.rawRepresentation, bytes: bytes, now: clock.now())
-          == .admitted
-      else { return }
+      let admission: Mempool.Admission
+      do {
+        admission = try mempool.admit(
+          id: id, sender: sender.rawRepresentation, bytes: bytes, now: clock.now())
+      } catch {
+        metrics.refused.increment()
+        throw error
+      }
+      guard admission == .admitted else { return }
+      metrics.pending.record(Double(mempool.count))
     }
+    metrics.admitted.increment()
     step(.submit([transaction]))
   }
 

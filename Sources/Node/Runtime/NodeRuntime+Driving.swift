@@ -7,6 +7,7 @@ import Wire
 extension NodeRuntime {
   /// Consensus messages from the authenticated validator `sender`.
   func receive(_ messages: [ConsensusMessage], from sender: Address) {
+    metrics.received.increment(by: messages.count)
     for message in messages { step(.message(message, from: sender)) }
   }
 
@@ -63,6 +64,10 @@ extension NodeRuntime {
         return []
       }
       mempool.remove(Self.transactionIDs(request))
+      metrics.tblocksApplied.increment()
+      metrics.entriesApplied.increment(by: request.entries.count)
+      metrics.tchainHeight.record(Double(request.header.height))
+      metrics.pending.record(Double(mempool.count))
     }
     for sync in ready.syncs { startSync(sync) }
     for notification in ready.notifications { publish(notification) }
@@ -87,8 +92,10 @@ extension NodeRuntime {
       hub.publish(.tblocksFinal(shard: shard, upTo: upTo))
     case .rblockCommitted(let height, let hash):
       logger.debug("RBlock committed", metadata: ["height": "\(height)"])
+      metrics.rchainHeight.record(Double(height))
       hub.publish(.rblockCommitted(height: height, hash: hash))
     case .viewChanged(let shard, let epoch, let view):
+      metrics.viewChanges.increment()
       logger.notice(
         "TChain view changed", metadata: ["shard": "\(shard)", "epoch": "\(epoch)", "view": "\(view)"])
     case .rchainViewChanged(let height, let view):

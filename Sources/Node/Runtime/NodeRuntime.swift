@@ -44,6 +44,7 @@ public actor NodeRuntime {
   let configuration: NodeRuntimeConfiguration
   let logger: Logger
   let clock = RuntimeClock()
+  nonisolated let metrics = RuntimeMetrics()
   let journal: ConsensusJournal
   let chain: RuntimeLedger
   let network: PeerNetwork
