@@ -292,6 +292,32 @@ struct ChainAPITests {
     }
   }
 
+  @Test("concurrent calls of one user get consecutive nonces")
+  func concurrentNonces() async throws {
+    try await APIHarness().run { api in
+      let admin = try await api.login("admin")
+      let alice = try await api.newUser("alice", .patient, admin: admin)
+      api.chain.setAutoCommit(false)
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for amount in 1...6 {
+          group.addTask {
+            _ = try await admin.client.transfer(
+              TransferRequest(transfer: Transfer(recipient: alice.address, amount: UInt64(amount))),
+              metadata: admin.metadata)
+          }
+        }
+        try await group.waitForAll()
+      }
+      let (block, outcome) = try #require(try api.chain.commitPending())
+      #expect(
+        block.entries.count == 6 && outcome.results.allSatisfy { $0.status == .applied }, "\(outcome.results)"
+      )
+      let account = try await alice.client.getAccount(
+        GetAccountRequest(address: alice.address), metadata: alice.metadata)
+      #expect(account.balance == 21)
+    }
+  }
+
   @Test("an unreachable shard is UNAVAILABLE, and the nonce is given out again")
   func unavailable() async throws {
     try await APIHarness().run { api in
@@ -310,6 +336,15 @@ struct ChainAPITests {
           metadata: alice.metadata)
       }
       #expect(upload?.code == .unavailable)
+      let user = await status {
+        _ = try await admin.client.createUser(
+          CreateUserRequest(
+            username: "carol", password: APIHarness.password, role: .patient, organisation: "x"),
+          metadata: admin.metadata)
+      }
+      #expect(user?.code == .unavailable)
+      let carol = await status { _ = try await api.login("carol") }
+      #expect(carol?.code == .unauthenticated, "the user whose registration failed was not kept")
       api.chain.setUnavailable(nil)
       let sent = try await admin.client.transfer(
         TransferRequest(transfer: Transfer(recipient: alice.address, amount: 1), waitFor: .shardCommitted),

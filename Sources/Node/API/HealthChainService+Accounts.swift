@@ -42,11 +42,20 @@ extension HealthChainService {
     let user = NewUser(
       username: request.username, password: request.password, role: request.role,
       organisation: request.organisation, displayName: request.displayName, key: .custodial(key))
-    let response = try await pipeline.submit(
-      .registerParticipant(registration), signer: key, cosigner: authority, nonce: 1, waitFor: commitment,
-      prepare: {
-        do { try await api.users.create(user) } catch let error as UserStoreError { throw error.rpcError }
-      })
+    let response: TransactionResponse
+    do {
+      response = try await pipeline.submit(
+        .registerParticipant(registration), signer: key, cosigner: authority, nonce: 1, waitFor: commitment,
+        prepare: {
+          do { try await api.users.create(user) } catch let error as UserStoreError { throw error.rpcError }
+        })
+    } catch {
+      // The registration was not submitted, or its shard rejected it: the user must not stay.
+      if let stored = try? api.users.user(named: user.username), stored.publicKey == key.publicKey {
+        try? api.users.remove(username: user.username)
+      }
+      throw error
+    }
     let stored = try api.localUser(
       Principal(
         username: user.username, role: user.role, address: key.address, shard: api.shard(of: key.address),

@@ -200,6 +200,12 @@ public final class UserStore: Sendable {
     }
   }
 
+  /// Deletes `username`, for a user whose creation must be undone (its registration could not be
+  /// submitted). Deleting a user who does not exist does nothing.
+  public func remove(username: String) throws(UserStoreError) {
+    try write { db in try db.execute(sql: "DELETE FROM users WHERE username = ?", arguments: [username]) }
+  }
+
   // MARK: Reading
 
   /// The user called `username`, or nil.
