@@ -86,25 +86,46 @@ extension HealthChainService {
       throw APIError.invalid("set tblocks, rblocks or both: this watch would never send anything")
     }
     let shards = Set(request.shards)
-    for await event in self.context.backend.events() {
-      switch event {
-      case .tblockCommitted(let shard, let height, _):
-        guard request.tblocks, shards.isEmpty || shards.contains(shard) else { continue }
-        guard let block = try? self.context.ledger.tblock(shard: shard, height: height) else { continue }
-        try await response.write(BlockEvent(event: .tblock(Self.event(block, full: request.fullBlocks))))
-      case .rblockCommitted(let height, _):
-        guard request.rblocks, let block = try? self.context.ledger.rblock(height: height),
-          let header = try? RBlockHeader(serializedBytes: block.header)
-        else { continue }
-        try await response.write(
-          BlockEvent(
-            event: .rblock(
-              RBlockEvent(
-                height: header.height, hash: BlockHashes.hash(header: block.header).data, epoch: header.epoch,
-                header: block.header, block: request.fullBlocks ? block : nil))))
-      case .tblocksFinal:
-        continue
+    let events = self.context.backend.events()
+    let api = self.context
+    // gRPC reports a cancelled call through the context's handle, not by cancelling this task: race
+    // the events against it so that a client hanging up ends the watch.
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        for await event in events {
+          guard let message = Self.message(for: event, request, shards: shards, ledger: api.ledger) else {
+            continue
+          }
+          try await response.write(message)
+        }
       }
+      group.addTask { try await context.cancellation.cancelled }
+      try await group.next()
+      group.cancelAll()
+    }
+  }
+
+  /// What a watch with `request` sends for `event`, if anything.
+  private static func message(
+    for event: ChainEvent, _ request: WatchBlocksRequest, shards: Set<UInt32>, ledger: LedgerStore
+  ) -> BlockEvent? {
+    switch event {
+    case .tblockCommitted(let shard, let height, _):
+      guard request.tblocks, shards.isEmpty || shards.contains(shard),
+        let block = try? ledger.tblock(shard: shard, height: height)
+      else { return nil }
+      return BlockEvent(event: .tblock(Self.event(block, full: request.fullBlocks)))
+    case .rblockCommitted(let height, _):
+      guard request.rblocks, let block = try? ledger.rblock(height: height),
+        let header = try? RBlockHeader(serializedBytes: block.header)
+      else { return nil }
+      return BlockEvent(
+        event: .rblock(
+          RBlockEvent(
+            height: header.height, hash: BlockHashes.hash(header: block.header).data, epoch: header.epoch,
+            header: block.header, block: request.fullBlocks ? block : nil)))
+    case .tblocksFinal:
+      return nil
     }
   }
 
