@@ -162,7 +162,9 @@ public actor NodeRuntime {
       })
     guard await serverTransport.listeningPort != nil else {
       server.beginGracefulShutdown()
-      throw .network("cannot listen on \(configuration.peerListen) for peers")
+      throw .network(
+        "peer.listen: cannot listen on \(configuration.peerListen): the address is in use or not available here"
+      )
     }
     state = .running
     let port = await serverTransport.listeningPort ?? 0

@@ -104,7 +104,9 @@ public final class ValidatorNode: Sendable {
     let serving = Task { try await clientServer.serve() }
     guard let port = await clientTransport.listeningPort else {
       await runtime.stop()
-      throw .network("cannot listen on \(config.client.listen) for clients")
+      throw .network(
+        "client.listen: cannot listen on \(config.client.listen): the address is in use or not available here"
+      )
     }
     var metrics: MetricsHTTPServer?
     if let registry {
