@@ -68,8 +68,10 @@ extension HealthChainService {
     let held = Set(await context.backend.heldShards())
     do {
       var key = try Ed25519.PrivateKey()
-      for _ in 0..<256 where !held.isEmpty && !held.contains(context.shard(of: key.address)) {
+      var draws = 1
+      while !held.isEmpty, !held.contains(context.shard(of: key.address)), draws < 256 {
         key = try Ed25519.PrivateKey()
+        draws += 1
       }
       return key
     } catch {
