@@ -93,7 +93,11 @@ struct RuntimeTests {
         shard1.allSatisfy { balance(cluster, $0, recipient) == RuntimeCluster.balance + 40 }
       }
       #expect(credited, "the receipt reached shard 1 and applied there exactly once")
-      try await Task.sleep(for: .milliseconds(500))
+      let id = SHA256.hash(transaction.body).data
+      let recorded = await eventually {
+        shard0.allSatisfy { status(cluster, $0, id)?.crossShard == .applied }
+      }
+      #expect(recorded, "the home shard records, from the checked target block, that the target side applied")
       #expect(shard1.allSatisfy { balance(cluster, $0, recipient) == RuntimeCluster.balance + 40 })
     }
   }

@@ -8,7 +8,10 @@ extension NodeRuntime {
   /// Consensus messages from the authenticated validator `sender`.
   func receive(_ messages: [ConsensusMessage], from sender: Address) {
     metrics.received.increment(by: messages.count)
-    for message in messages { step(.message(message, from: sender)) }
+    for message in messages {
+      if case .receiptAck(let ack)? = message.body { confirmCrossShard(ack) }
+      step(.message(message, from: sender))
+    }
   }
 
   /// Steps the validator with `input` and carries out what it asks, stepping the results of its

@@ -54,6 +54,8 @@ public actor NodeRuntime {
   let restarting: Bool
   var nextTickAt: UInt64?
   var syncing: Set<SyncRequest> = []
+  /// Transactions whose target-side acknowledgement is being checked.
+  var confirmingCrossShard: Set<Data> = []
   var server: GRPCServer<RPCServerTransport>?
   var tasks: [Task<Void, Never>] = []
   var state: RunState = .created
