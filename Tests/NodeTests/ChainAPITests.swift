@@ -318,12 +318,13 @@ struct ChainAPITests {
     }
   }
 
-  @Test("an unreachable shard is UNAVAILABLE, and the nonce is given out again")
+  @Test(
+    "an unreachable shard is UNAVAILABLE, a full mempool RESOURCE_EXHAUSTED; the nonce is given out again")
   func unavailable() async throws {
     try await APIHarness().run { api in
       let admin = try await api.login("admin")
       let alice = try await api.newUser("alice", .patient, admin: admin)
-      api.chain.setUnavailable("no member of shard 0 answers")
+      api.chain.setFailure(.unavailable("no member of shard 0 answers"))
       let down = await status {
         _ = try await admin.client.transfer(
           TransferRequest(transfer: Transfer(recipient: alice.address, amount: 1)), metadata: admin.metadata)
@@ -345,7 +346,13 @@ struct ChainAPITests {
       #expect(user?.code == .unavailable)
       let carol = await status { _ = try await api.login("carol") }
       #expect(carol?.code == .unauthenticated, "the user whose registration failed was not kept")
-      api.chain.setUnavailable(nil)
+      api.chain.setFailure(.overloaded("the mempool is full"))
+      let full = await status {
+        _ = try await admin.client.transfer(
+          TransferRequest(transfer: Transfer(recipient: alice.address, amount: 1)), metadata: admin.metadata)
+      }
+      #expect(full?.code == .resourceExhausted && full?.message == "the mempool is full")
+      api.chain.setFailure(nil)
       let sent = try await admin.client.transfer(
         TransferRequest(transfer: Transfer(recipient: alice.address, amount: 1), waitFor: .shardCommitted),
         metadata: admin.metadata)

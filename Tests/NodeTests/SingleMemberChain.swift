@@ -28,7 +28,7 @@ final class SingleMemberChain: ChainBackend {
     var queue: [SignedTransaction] = []
     var subscribers: [UUID: AsyncStream<ChainEvent>.Continuation] = [:]
     var timestampMs: UInt64 = 0
-    var unavailable: String?
+    var failure: ChainBackendError?
     var tamperFetches = false
     var submitted = 0
   }
@@ -61,8 +61,9 @@ final class SingleMemberChain: ChainBackend {
   /// ``commitPending()``).
   func setAutoCommit(_ on: Bool) { mutable.withLock { $0.autoCommit = on } }
 
-  /// Makes `submit` and `replicate` fail as when no member can be reached (nil to heal).
-  func setUnavailable(_ reason: String?) { mutable.withLock { $0.unavailable = reason } }
+  /// Makes `submit` and `replicate` fail with `failure` (nil to heal): no member reachable, a full
+  /// mempool, ...
+  func setFailure(_ failure: ChainBackendError?) { mutable.withLock { $0.failure = failure } }
 
   /// Makes `fetchChunk` return altered data.
   func setTamperFetches(_ on: Bool) { mutable.withLock { $0.tamperFetches = on } }
@@ -188,7 +189,7 @@ final class SingleMemberChain: ChainBackend {
       throw .invalid(error.description)
     }
     let commitNow = try mutable.withLock { state throws(ChainBackendError) -> Bool in
-      if let reason = state.unavailable { throw .unavailable(reason) }
+      if let failure = state.failure { throw failure }
       state.queue.append(transaction)
       state.submitted += 1
       return state.autoCommit
@@ -208,7 +209,7 @@ final class SingleMemberChain: ChainBackend {
   }
 
   func replicate(_ manifest: BlobManifest, shard: UInt32) async throws(ChainBackendError) -> Int {
-    if let reason = mutable.withLock({ $0.unavailable }) { throw .unavailable(reason) }
+    if let failure = mutable.withLock({ $0.failure }) { throw failure }
     do {
       for index in manifest.chunkHashes.indices {
         try peer.importChunk(
