@@ -127,6 +127,23 @@ struct UploadAPITests {
     }
   }
 
+  @Test("an expired session is FAILED_PRECONDITION, then forgotten")
+  func expiry() async throws {
+    try await APIHarness(configuration: HealthChainConfiguration(uploadTTLms: 1)).run { api in
+      let admin = try await api.login("admin")
+      let alice = try await api.newUser("alice", .patient, admin: admin)
+      let session = try await alice.begin(alice.address, size: 10)
+      try await Task.sleep(for: .milliseconds(5))
+      let expired = await status { _ = try await alice.send(session.sessionID, Data(count: 10)) }
+      #expect(expired?.code == .failedPrecondition && expired?.message.contains("expired at") == true)
+      let forgotten = await status {
+        _ = try await alice.client.getUpload(
+          GetUploadRequest(sessionID: session.sessionID), metadata: alice.metadata)
+      }
+      #expect(forgotten?.code == .notFound)
+    }
+  }
+
   @Test("upload refusals: fields, roles, sessions, pieces, offsets, content hash; manifest-only sessions")
   func refusals() async throws {
     try await APIHarness().run { api in

@@ -139,6 +139,17 @@ extension HealthChainService {
     guard ticket.owner == principal.address.rawRepresentation, ticket.username == principal.username else {
       throw APIError.denied("upload session \(id.hexString) belongs to another user")
     }
+    if ticket.manifest == nil {
+      do { _ = try context.blobs.uploadSession(id, nowMs: context.nowMs) } catch let error as BlobStoreError {
+        switch error {
+        case .unknownSession, .sessionExpired:
+          // The blob store discarded or expired the session: its ticket goes too.
+          context.uploads.remove(id)
+          throw error.rpcError(doing: "reading the upload session")
+        default: break
+        }
+      }
+    }
     return ticket
   }
 
