@@ -110,14 +110,6 @@ extension NodeRuntime {
     case .epochClosed(let epoch, let shard, let height):
       logger.info(
         "epoch closed", metadata: ["epoch": "\(epoch)", "shard": "\(shard)", "height": "\(height)"])
-    case .receiptApplied(let txID, let shard, let height):
-      // The home side's index learns that the target applied it: FINAL waits and cross_shard see it.
-      do {
-        try ledger.recordCrossShardOutcome(
-          CrossShardUpdate(txID: txID, state: .applied, decidedIn: BlockRef(shard: shard, height: height)))
-      } catch {
-        logger.error("cannot record a cross-shard outcome", metadata: ["error": "\(error)"])
-      }
     case .ignored(let reason):
       logger.trace("ignored: \(reason)")
     }
