@@ -39,13 +39,13 @@ def _port_free(port):
 class Devnet:
     """The nodes of one devnet directory, run as child processes of the test."""
 
-    def __init__(self, sehc, directory, nodes, shards):
+    def __init__(self, sehc, directory, nodes, shards, extra_args=()):
         self.sehc = str(sehc)
         self.directory = pathlib.Path(directory)
         base = free_port_block(200 + nodes)
         subprocess.run(
             [self.sehc, "devnet", "--create-only", "--nodes", str(nodes), "--shards", str(shards),
-             "--dir", str(self.directory), "--base-port", str(base)],
+             "--dir", str(self.directory), "--base-port", str(base), *extra_args],
             check=True, capture_output=True, text=True)
         self.layout = json.loads((self.directory / "network.json").read_text())
         self.nodes = {n["name"]: n for n in self.layout["nodes"]}

@@ -34,6 +34,15 @@ struct DevnetCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("The first port; each node takes three (see above).", valueName: "port"))
   var basePort = 7100
 
+  @Option(
+    help: ArgumentHelp("RBlocks per epoch of a new devnet (default: the genesis default).", valueName: "n"))
+  var epochLength: UInt32?
+
+  @Option(
+    help: ArgumentHelp(
+      "Time between RBlocks of a new devnet, in ms (default: the genesis default).", valueName: "ms"))
+  var rblockIntervalMs: UInt64?
+
   @Flag(help: "Delete the network in --dir first and build a new one.")
   var fresh = false
 
@@ -141,8 +150,11 @@ struct DevnetCommand: AsyncParsableCommand {
     }
     print("building a devnet of \(nodes) nodes in \(shards) shards in \(root)")
     do {
+      var params = ConsensusParams()
+      if let epochLength { params.epochLength = epochLength }
+      if let rblockIntervalMs { params.rblockIntervalMs = rblockIntervalMs }
       return try await DevnetLayout.create(
-        DevnetPlan(nodeCount: nodes, shardCount: shards, directory: root, basePort: basePort))
+        DevnetPlan(nodeCount: nodes, shardCount: shards, directory: root, basePort: basePort, params: params))
     } catch let error as DevnetError {
       throw CommandFailure.usage(error.description)
     } catch {

@@ -104,7 +104,8 @@ public struct ApplyResult: Sendable, Hashable, Codable {
   public let receiptsDecided: UInt64
 
   public init(
-    shard: UInt32, height: UInt64, blockHash: Data, stateRoot: Data, emitted: [EmittedReceipt], receiptsDecided: UInt64
+    shard: UInt32, height: UInt64, blockHash: Data, stateRoot: Data, emitted: [EmittedReceipt],
+    receiptsDecided: UInt64
   ) {
     self.shard = shard
     self.height = height

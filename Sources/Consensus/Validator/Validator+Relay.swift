@@ -10,14 +10,21 @@ extension Validator {
     let key = EntryPool.key(receipt: receipt)
     // While installing the state of its new shard a validator cannot tell what the shard decided: it pools
     // the receipt (a decided one is a valid no-op in a block) and acknowledges nothing.
-    if tchain != nil, relay.isDecided(key) || env.pool.isDone(key) {
+    // After a restart only the pool may know a receipt was decided, not how: it is then reported applied
+    // (a rejection's ABORT receipt still reaches the home shard, which records the abort over it).
+    if tchain != nil, relay.decision(key) != nil || env.pool.isDone(key) {
+      let decision = relay.decision(key)
       out.send(
-        .receiptAck(ReceiptAck(txID: receipt.txID, kind: receipt.kind, shard: shard, height: committedHeight)),
+        .receiptAck(
+          ReceiptAck(
+            txID: receipt.txID, kind: receipt.kind, shard: shard, height: decision?.height ?? committedHeight,
+            applied: decision?.applied ?? true)),
         to: [sender])
       return
     }
     guard !env.pool.contains(key) else { return }
-    switch ReceiptProofCheck.verify(receipt, targetShard: shard, context: chain.proofContext(scheme: configuration.scheme))
+    switch ReceiptProofCheck.verify(
+      receipt, targetShard: shard, context: chain.proofContext(scheme: configuration.scheme))
     {
     case .failure(let reason):
       out.ignore("receipt from \(sender): \(reason)", diagnostics: configuration.diagnostics)
@@ -32,9 +39,9 @@ extension Validator {
     let previous = epoch > 0 ? (chain.members(ack.shard, epoch - 1) ?? []) : []
     guard members.contains(sender) || previous.contains(sender) else { return }
     let key = RelayBook.key(txID: ack.txID, kind: ack.kind, targetShard: ack.shard)
-    if let record = relay.acknowledge(key, by: sender, threshold: Quorum.oneHonest(max(members.count, 1))) {
-      out.persist.append(record)
-    }
+    let outcome = relay.acknowledge(
+      key, by: sender, applied: ack.applied, threshold: Quorum.oneHonest(max(members.count, 1)))
+    if let record = outcome.record { out.persist.append(record) }
   }
 
   /// Re-sends receipts still unacknowledged (by the home shard's leader, or by a validator that left the
@@ -43,8 +50,11 @@ extension Validator {
     guard now >= lastRetryAt + params.retryIntervalMs else { return }
     lastRetryAt = now
     let leads = tchain?.isLeader ?? false
-    for receipt in relay.due(now: now, interval: params.retryIntervalMs) {
-      if (receipt.sourceShard == shard && leads) || receipt.sourceShard != shard {
+    // Acks go to the sender of a re-sent receipt; a member that missed the first acks (they arrived
+    // before it applied the home block) asks for its own once the leader's retries had their chance.
+    for (receipt, waiting) in relay.due(now: now, interval: params.retryIntervalMs) {
+      let missedAcks = waiting >= 2 * params.retryIntervalMs
+      if (receipt.sourceShard == shard && (leads || missedAcks)) || receipt.sourceShard != shard {
         out.send(.receipt(receipt), to: chain.currentAssignment.members(of: receipt.targetShard))
       }
     }
@@ -72,7 +82,9 @@ extension Validator {
 
   /// Equivocation evidence found here or received: checked, kept for the RChain proposer, forwarded to the
   /// next three proposers, and the offender's TChain views skipped (§6.3).
-  mutating func learnEvidence(_ evidence: EquivocationEvidence, now: UInt64, forward: Bool, _ out: inout Ready) {
+  mutating func learnEvidence(
+    _ evidence: EquivocationEvidence, now: UInt64, forward: Bool, _ out: inout Ready
+  ) {
     guard
       case .success(let proven) = EvidenceCheck.check(
         evidence, chainID: params.chainID, validators: validators, scheme: configuration.scheme,
@@ -91,7 +103,9 @@ extension Validator {
   func nextProposers(count: Int) -> [Address] {
     let order = chain.proposerOrder
     var result: [Address] = []
-    for index in 0..<min(count, order.count) where !result.contains(order[index]) { result.append(order[index]) }
+    for index in 0..<min(count, order.count) where !result.contains(order[index]) {
+      result.append(order[index])
+    }
     return result
   }
 }

@@ -64,7 +64,8 @@ extension Validator {
   }
 
   mutating func admit(_ transaction: SignedTransaction, now: UInt64, forward: Bool, _ out: inout Ready) {
-    guard let body = try? TransactionBody(serializedBytes: transaction.body), body.sender.count == Address.byteCount
+    guard let body = try? TransactionBody(serializedBytes: transaction.body),
+      body.sender.count == Address.byteCount
     else { return }
     let home = AccountShard.shard(of: body.sender, shardCount: params.shardCount)
     // A validator still installing the state of its new shard pools the shard's entries too: members
@@ -73,7 +74,8 @@ extension Validator {
       let key = EntryPool.key(transaction: transaction)
       let entry = try! TBlockEntry(entry: .transaction(transaction)).serializedData()
       if env.pool.add(key: key, bytes: entry, now: now), forward {
-        out.send(.transaction(transaction), to: chain.currentAssignment.members(of: shard).filter { $0 != me })
+        out.send(
+          .transaction(transaction), to: chain.currentAssignment.members(of: shard).filter { $0 != me })
       }
     } else if forward {
       out.send(.transaction(transaction), to: chain.currentAssignment.members(of: home).filter { $0 != me })
@@ -87,12 +89,15 @@ extension Validator {
     else { return }
     if let members = chain.members(shard, request.header.epoch) {
       history?.append(
-        block: request.block, header: request.header, hash: request.blockHash, result: result, members: members)
+        block: request.block, header: request.header, hash: request.blockHash, result: result,
+        members: members)
     }
     // Receipts this block emitted: kept until acknowledged, sent now by the leader.
     let leads = tchain?.isLeader ?? false
     for emitted in result.emitted {
-      guard let receipt = ReceiptBuilder.make(block: request.block, shard: shard, emitted: emitted) else { continue }
+      guard let receipt = ReceiptBuilder.make(block: request.block, shard: shard, emitted: emitted) else {
+        continue
+      }
       if let record = relay.add(receipt, now: now) { out.persist.append(record) }
       if leads {
         out.send(.receipt(receipt), to: chain.currentAssignment.members(of: receipt.targetShard))
@@ -104,9 +109,12 @@ extension Validator {
       guard case .receipt(let receipt)? = entry.entry?.entry,
         request.accepted[index] || request.rejectedByMajority[index]
       else { continue }
-      relay.markDecided(EntryPool.key(receipt: receipt))
+      relay.markDecided(
+        EntryPool.key(receipt: receipt), height: result.height, applied: request.accepted[index])
       acks[receipt.sourceShard, default: []].append(
-        ReceiptAck(txID: receipt.txID, kind: receipt.kind, shard: shard, height: result.height))
+        ReceiptAck(
+          txID: receipt.txID, kind: receipt.kind, shard: shard, height: result.height,
+          applied: request.accepted[index]))
     }
     for (source, list) in acks.sorted(by: { $0.key < $1.key }) {
       let members = chain.currentAssignment.members(of: source)

@@ -40,8 +40,15 @@ public struct CrossShardUpdate: Sendable, Hashable {
 
   public var txID: Data
   public var state: State
-  /// The target shard's block that applied or rejected the other side.
+  /// The target shard's block that applied or rejected the other side (its hash may be unknown to the
+  /// home shard, which learns the outcome from acknowledgements: then empty).
   public var decidedIn: BlockRef
+
+  public init(txID: Data, state: State, decidedIn: BlockRef) {
+    self.txID = txID
+    self.state = state
+    self.decidedIn = decidedIn
+  }
 }
 
 /// A member's judgement of one entry of a proposal: valid, or why not.

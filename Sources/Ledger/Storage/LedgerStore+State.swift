@@ -158,6 +158,10 @@ extension LedgerStore {
       try db.execute(
         sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
         arguments: ["base/\(shard)", base.encoded])
+      // The block the state is after: the shard's head until the next block is stored.
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        arguments: ["baseblock/\(shard)", try block.serializedData()])
     }
   }
 

@@ -163,18 +163,34 @@ extension LedgerStore {
   }
 
   /// The block of `shard` at `height` (0 for the latest), or nil.
+  /// The block of `shard` at `height` (0: the latest). After a snapshot install the block the state is
+  /// after (the snapshot's base) is found too, until newer blocks are stored.
   public func tblock(shard: UInt32, height: UInt64) throws -> TBlock? {
-    let bytes = try read { db in
+    let (stored, base) = try read { db in
+      let stored: Data?
       if height == 0 {
-        return try Data.fetchOne(
+        stored = try Data.fetchOne(
           db, sql: "SELECT block FROM tblock WHERE shard = ? ORDER BY height DESC LIMIT 1",
           arguments: [Int64(shard)])
+      } else {
+        stored = try Data.fetchOne(
+          db, sql: "SELECT block FROM tblock WHERE shard = ? AND height = ?",
+          arguments: [Int64(shard), Int64(height)])
       }
-      return try Data.fetchOne(
-        db, sql: "SELECT block FROM tblock WHERE shard = ? AND height = ?",
-        arguments: [Int64(shard), Int64(height)])
+      let base =
+        stored == nil
+        ? try Data.fetchOne(
+          db, sql: "SELECT value FROM meta WHERE key = ?", arguments: ["baseblock/\(shard)"])
+        : nil
+      return (stored, base)
     }
-    return try bytes.map { try TBlock(serializedBytes: $0) }
+    if let stored { return try TBlock(serializedBytes: stored) }
+    guard let base else { return nil }
+    let block = try TBlock(serializedBytes: base)
+    guard height == 0 || (try? TBlockHeader(serializedBytes: block.header))?.height == height else {
+      return nil
+    }
+    return block
   }
 
   /// The blocks of `shard` from `from` to `to` inclusive (`to` 0 for the latest), at most `limit`.

@@ -688,6 +688,7 @@ extension ReceiptAck {
     c.pointee.kind = .init(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
     c.pointee.shard = self.shard
     c.pointee.height = self.height
+    c.pointee.applied = self.applied ? 1 : 0
     return UnsafeMutableRawPointer(c)
   }
 
@@ -700,6 +701,7 @@ extension ReceiptAck {
     self.kind = ReceiptKind(rawValue: Int32(truncatingIfNeeded: c.pointee.kind.rawValue))
     self.shard = c.pointee.shard
     self.height = c.pointee.height
+    self.applied = c.pointee.applied != 0
   }
 }
 

@@ -971,6 +971,10 @@ extension ReceiptAck {
       writer.key("height")
       writer.quotedNumber(self.height)
     }
+    if self.applied {
+      writer.key("applied")
+      writer.bool(self.applied)
+    }
     writer.endObject()
   }
 
@@ -996,6 +1000,10 @@ extension ReceiptAck {
           try decoder.markSeen(&seen, 4, field: "height")
           if case .null = value { continue }
           self.height = try decoder.integer(value, UInt64.self, field: "height")
+        case "applied":
+          try decoder.markSeen(&seen, 5, field: "applied")
+          if case .null = value { continue }
+          self.applied = try decoder.bool(value, field: "applied")
         default:
           throw decoder.unknownField(key)
         }

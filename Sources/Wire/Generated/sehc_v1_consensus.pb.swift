@@ -630,6 +630,10 @@ public struct ReceiptAck: WireMessage {
   /// The height of the block that decided it.
   public var height: UInt64 = 0
 
+  /// True when that block applied the receipt; false when a majority of the shard rejected it (for an
+  /// APPLY receipt, an ABORT receipt then goes back to the home shard, which compensates).
+  public var applied: Bool = false
+
   /// A message with every field at its default value.
   public init() {}
 
@@ -638,12 +642,14 @@ public struct ReceiptAck: WireMessage {
     txID: Data = Data(),
     kind: ReceiptKind = .unspecified,
     shard: UInt32 = 0,
-    height: UInt64 = 0
+    height: UInt64 = 0,
+    applied: Bool = false
   ) {
     self.txID = txID
     self.kind = kind
     self.shard = shard
     self.height = height
+    self.applied = applied
   }
 }
 

@@ -182,11 +182,14 @@ struct DemoScript {
     var remoteClinician: User
   }
 
+  /// A node creates users in a shard it holds (docs/api.md, CreateUser): the patient and a clinician
+  /// are created on node 1, the remote clinician on a member of another shard.
   private func register(suffix: String, adminToken: String) async throws -> (People, String) {
-    let home = connection(self.home)
     let password = "demo-\(suffix)-password"
-    func create(_ name: String, _ role: Role, _ organisation: String) async throws -> User {
-      let response = try await home.withClient { client in
+    func create(_ name: String, _ role: Role, _ organisation: String, on node: DevnetLayout.NodeEntry)
+      async throws -> User
+    {
+      let response = try await connection(node).withClient { client in
         try await client.createUser(
           CreateUserRequest(
             username: name, password: password, role: role, organisation: organisation, displayName: name,
@@ -197,30 +200,28 @@ struct DemoScript {
       return user
     }
     func login(_ name: String) async throws -> String {
-      try await home.withClient { client in
+      try await connection(home).withClient { client in
         try await client.login(LoginRequest(username: name, password: password))
       }.accessToken
     }
-    let patient = try await create("patient-\(suffix)", .patient, "Devnet patients")
-    let local = try await create("dr-lee-\(suffix)", .clinician, "Devnet General Hospital")
-    var remote: User?
-    for attempt in 1...12 where layout.shardCount > 1 {
-      let candidate = try await create("dr-osei-\(suffix)-\(attempt)", .clinician, "Devnet Chest Clinic")
-      if candidate.shard != patient.shard {
-        remote = candidate
-        break
-      }
+    let patient = try await create("patient-\(suffix)", .patient, "Devnet patients", on: home)
+    let local = try await create("dr-lee-\(suffix)", .clinician, "Devnet General Hospital", on: home)
+    let assignment = try await connection(home).withClient { client in
+      try await client.getShardAssignment(
+        GetShardAssignmentRequest(current: true), metadata: bearer(adminToken))
     }
-    guard let remote else {
-      throw DemoFailure(
-        "no clinician landed in another shard than the patient's (a devnet of one shard has none)")
+    let otherMembers = Set(
+      assignment.shards.filter { $0.shard != patient.shard }.flatMap(\.members).map(\.hexString))
+    guard let remoteNode = layout.nodes.first(where: { otherMembers.contains($0.address) }) else {
+      throw DemoFailure("no node serves another shard than the patient's (a devnet of one shard has none)")
     }
+    let remote = try await create("dr-osei-\(suffix)", .clinician, "Devnet Chest Clinic", on: remoteNode)
     let people = People(
       patient: patient, patientToken: try await login(patient.username), localClinician: local,
       localClinicianToken: try await login(local.username), remoteClinician: remote)
     return (
       people,
-      "patient in shard \(patient.shard), clinicians in shards \(local.shard) and \(remote.shard)"
+      "patient and dr-lee in shard \(patient.shard) (node-1), dr-osei in shard \(remote.shard) (\(remoteNode.name))"
     )
   }
 

@@ -2136,7 +2136,7 @@ const ProtobufCMessageDescriptor sehc__v1__shard_report__descriptor =
   (ProtobufCMessageInit) sehc__v1__shard_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sehc__v1__receipt_ack__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sehc__v1__receipt_ack__field_descriptors[5] =
 {
   {
     "tx_id",
@@ -2186,8 +2186,21 @@ static const ProtobufCFieldDescriptor sehc__v1__receipt_ack__field_descriptors[4
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "applied",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__ReceiptAck, applied),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sehc__v1__receipt_ack__field_indices_by_name[] = {
+  4,   /* field[4] = applied */
   3,   /* field[3] = height */
   1,   /* field[1] = kind */
   2,   /* field[2] = shard */
@@ -2196,7 +2209,7 @@ static const unsigned sehc__v1__receipt_ack__field_indices_by_name[] = {
 static const ProtobufCIntRange sehc__v1__receipt_ack__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sehc__v1__receipt_ack__descriptor =
 {
@@ -2206,7 +2219,7 @@ const ProtobufCMessageDescriptor sehc__v1__receipt_ack__descriptor =
   "Sehc__V1__ReceiptAck",
   "sehc.v1",
   sizeof(Sehc__V1__ReceiptAck),
-  4,
+  5,
   sehc__v1__receipt_ack__field_descriptors,
   sehc__v1__receipt_ack__field_indices_by_name,
   1,  sehc__v1__receipt_ack__number_ranges,

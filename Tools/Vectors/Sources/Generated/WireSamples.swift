@@ -1571,6 +1571,7 @@ enum WireSamples {
     message.kind = .apply
     message.shard = 21
     message.height = 30786325578148
+    message.applied = true
     return message
   }
 
@@ -1580,6 +1581,7 @@ enum WireSamples {
     message.kind = .abort
     message.shard = UInt32.max
     message.height = UInt64.max
+    message.applied = true
     return message
   }
 

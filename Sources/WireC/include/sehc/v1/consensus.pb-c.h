@@ -587,10 +587,15 @@ struct  Sehc__V1__ReceiptAck
    * The height of the block that decided it.
    */
   uint64_t height;
+  /*
+   * True when that block applied the receipt; false when a majority of the shard rejected it (for an
+   * APPLY receipt, an ABORT receipt then goes back to the home shard, which compensates).
+   */
+  protobuf_c_boolean applied;
 };
 #define SEHC__V1__RECEIPT_ACK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__receipt_ack__descriptor) \
-    , {0,NULL}, SEHC__V1__RECEIPT_KIND__RECEIPT_KIND_UNSPECIFIED, 0, 0 }
+    , {0,NULL}, SEHC__V1__RECEIPT_KIND__RECEIPT_KIND_UNSPECIFIED, 0, 0, 0 }
 
 
 typedef enum {

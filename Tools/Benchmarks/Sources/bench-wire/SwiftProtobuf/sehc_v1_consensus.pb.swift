@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 80aae7ec406c39f99cc352027bfd732f9017a8ec25030df52b1686b9028b8936 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: a93ea2ad061fc14f4b60fb6eb7564ad82dbaebb7ca58170f4f5b804dd73cf747 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -611,6 +611,10 @@ nonisolated struct Sehc_V1_ReceiptAck: Sendable {
 
   /// The height of the block that decided it.
   var height: UInt64 = 0
+
+  /// True when that block applied the receipt; false when a majority of the shard rejected it (for an
+  /// APPLY receipt, an ABORT receipt then goes back to the home shard, which compensates).
+  var applied: Bool = false
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1667,7 +1671,7 @@ nonisolated extension Sehc_V1_ShardReport: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Sehc_V1_ReceiptAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ReceiptAck"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tx_id\0\u{1}kind\0\u{1}shard\0\u{1}height\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tx_id\0\u{1}kind\0\u{1}shard\0\u{1}height\0\u{1}applied\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1679,6 +1683,7 @@ nonisolated extension Sehc_V1_ReceiptAck: SwiftProtobuf.Message, SwiftProtobuf._
       case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.shard) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.height) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.applied) }()
       default: break
       }
     }
@@ -1697,6 +1702,9 @@ nonisolated extension Sehc_V1_ReceiptAck: SwiftProtobuf.Message, SwiftProtobuf._
     if self.height != 0 {
       try visitor.visitSingularUInt64Field(value: self.height, fieldNumber: 4)
     }
+    if self.applied != false {
+      try visitor.visitSingularBoolField(value: self.applied, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1705,6 +1713,7 @@ nonisolated extension Sehc_V1_ReceiptAck: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.kind != rhs.kind {return false}
     if lhs.shard != rhs.shard {return false}
     if lhs.height != rhs.height {return false}
+    if lhs.applied != rhs.applied {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

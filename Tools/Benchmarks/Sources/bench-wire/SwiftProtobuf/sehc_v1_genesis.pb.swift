@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 80aae7ec406c39f99cc352027bfd732f9017a8ec25030df52b1686b9028b8936 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: a93ea2ad061fc14f4b60fb6eb7564ad82dbaebb7ca58170f4f5b804dd73cf747 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
