@@ -302,8 +302,9 @@ var targets: [Target] = [
   .executableTarget(
     name: "sehc",
     dependencies: [
-      "Wire", "ChainCrypto", "Node", "Simulation",
+      "Wire", "ChainCrypto", "Node", "Simulation", "RPC", "TLS",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      .product(name: "GRPCCore", package: "grpc-swift-2"),
     ],
     swiftSettings: swiftSettings
   ),

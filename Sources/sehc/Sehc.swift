@@ -7,6 +7,10 @@ struct Sehc: AsyncParsableCommand {
     commandName: "sehc",
     abstract: "SeHealthChain: a reputation-based, sharded, dual-chain blockchain for healthcare.",
     version: "0.1.0",
-    subcommands: [Keygen.self, CA.self, Cert.self, GenesisCommand.self, NodeCommand.self, WireCommand.self, SimulateCommand.self]
+    subcommands: [
+      Keygen.self, CA.self, Cert.self, GenesisCommand.self, NodeCommand.self, WireCommand.self,
+      SimulateCommand.self,
+      DevnetCommand.self,
+    ]
   )
 }
