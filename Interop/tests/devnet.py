@@ -3,7 +3,6 @@ kills and restarts its nodes (`sehc node start --config ...`) and makes grpcio c
 
 import base64
 import json
-import os
 import pathlib
 import random
 import signal
@@ -144,5 +143,3 @@ def shutdown_statuses_clean(statuses):
     """Whether every node stopped on SIGTERM by itself (exit status 0)."""
     return all(status == 0 for status in statuses.values())
 
-
-os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")

@@ -44,7 +44,7 @@ struct DemoScript {
     else { return }
 
     guard
-      let report = await recorder.step(
+      await recorder.step(
         "store a lab report (patient, node-1)",
         { () async throws -> (Data, String) in
           let response = try await home.withClient { client in
@@ -59,9 +59,8 @@ struct DemoScript {
           return (
             response.txID, "record \(short(response.txID)) in block \(response.status?.block?.height ?? 0)"
           )
-        })
+        }) != nil
     else { return }
-    _ = report
 
     let image = Self.syntheticStudy(bytes: imageBytes)
     guard
