@@ -166,7 +166,7 @@ enum FreePorts {
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
 func eventually(
-  timeout: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool
+  timeout: Duration = .seconds(60), _ condition: @Sendable () async throws -> Bool
 ) async rethrows -> Bool {
   let deadline = ContinuousClock.now + timeout
   while ContinuousClock.now < deadline {
