@@ -2,6 +2,7 @@ import ChainCrypto
 import Foundation
 import Ledger
 import Logging
+import Synchronization
 import Wire
 
 @testable import Node
@@ -105,6 +106,19 @@ final class RuntimeCluster: @unchecked Sendable {
     return validators.indices.filter { members.contains(genesis.validators[$0].address.rawRepresentation) }
   }
 
+  /// One line per validator on where it stands, for a failure message.
+  func describe() async -> String {
+    var lines: [String] = []
+    for (index, runtime) in runtimes.enumerated() {
+      guard let runtime else {
+        lines.append("\(validators[index].name): stopped")
+        continue
+      }
+      lines.append("\(validators[index].name): \(await runtime.validator.statusDescription)")
+    }
+    return lines.joined(separator: "\n")
+  }
+
   /// The shard of an account.
   func shard(of key: Ed25519.PrivateKey) -> UInt32 {
     (try? ChainParameters(genesis: genesis.genesis).shard(of: key.publicKey.address)) ?? 0
@@ -130,37 +144,56 @@ final class RuntimeCluster: @unchecked Sendable {
   }
 }
 
-/// Loopback ports free at the time of asking (the kernel's choice for port 0).
+/// Loopback ports for test validators, handed out once per process from below the kernel's ephemeral
+/// range (`net.ipv4.ip_local_port_range`).
+///
+/// Ports the kernel picks for `bind(port: 0)` and for outgoing connections come from the ephemeral range,
+/// so a port taken there and released would be free for any parallel test (or a connection of it) to take
+/// before the validator binds it, or while a killed validator is down. Below that range nothing in this
+/// process takes a port unless it names it, and this allocator never names the same port twice.
 enum FreePorts {
+  private static let next = Mutex<Int?>(nil)
+
+  /// `count` ports `p` for which both `p` and `p + 1` (the client port) can be bound now.
   static func take(_ count: Int) throws -> [Int] {
-    var sockets: [Int32] = []
-    defer { for socket in sockets { close(socket) } }
-    var ports: [Int] = []
-    while ports.count < count {
-      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      guard fd >= 0 else { throw POSIXError(.EMFILE) }
-      sockets.append(fd)
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_port = 0
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
+    let (low, high) = candidateRange()
+    return try next.withLock { next in
+      var port = next ?? low + Int(getpid() % 2_000) * 2
+      var ports: [Int] = []
+      var tried = 0
+      while ports.count < count {
+        if port + 1 >= high { port = low }
+        tried += 1
+        guard tried < (high - low) else { throw POSIXError(.EADDRINUSE) }
+        if canBind(port), canBind(port + 1) { ports.append(port) }
+        port += 2
       }
-      guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-      _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-      }
-      let port = Int(UInt16(bigEndian: address.sin_port))
-      // The client port of each validator is port + 1 in the genesis: keep both free-looking.
-      if port < 65_000, !ports.contains(port), !ports.contains(port + 1), !ports.contains(port - 1) {
-        ports.append(port)
+      next = port
+      return ports
+    }
+  }
+
+  /// Ports from 10000 to just below the ephemeral range (or to 32767 if it cannot be read).
+  private static func candidateRange() -> (Int, Int) {
+    let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+    let bounds = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    let ephemeralLow = bounds.first ?? 32_768
+    return (10_000, max(ephemeralLow, 12_000))
+  }
+
+  private static func canBind(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
       }
     }
-    return ports
   }
 }
 

@@ -64,9 +64,11 @@ struct RuntimeTests {
       let committed = await eventually {
         shard0.allSatisfy { [.shardCommitted, .final].contains(status(cluster, $0, id)?.state) }
       }
-      #expect(committed, "every member of shard 0 stores the block with the transfer")
+      let stateAfterCommit = committed ? "" : await cluster.describe()
+      #expect(committed, "every member of shard 0 stores the block with the transfer:\n\(stateAfterCommit)")
       let final = await eventually { shard0.allSatisfy { status(cluster, $0, id)?.state == .final } }
-      #expect(final, "an RBlock covers the block on every member of shard 0")
+      let stateAfterFinal = final ? "" : await cluster.describe()
+      #expect(final, "an RBlock covers the block on every member of shard 0:\n\(stateAfterFinal)")
       for member in shard0 {
         #expect(balance(cluster, member, senders[0].publicKey.address) == RuntimeCluster.balance - 25)
         #expect(balance(cluster, member, recipient) == RuntimeCluster.balance + 25)

@@ -45,6 +45,12 @@ struct ShardHistory: Sendable {
   mutating func append(
     block: TBlock, header: TBlockHeader, hash: Data, result: ApplyResult, members: [Address]
   ) {
+    if header.height == anchor.toHeight, summaries.isEmpty, hash == anchor.tblockHash {
+      // A member that fell behind its shard learns the covered block's view only when it applies it, and
+      // the leader timeouts counted for the next block start from that view (as on every other member).
+      anchorEpochView = ChainHead.EpochView(epoch: header.epoch, view: header.view)
+      return
+    }
     guard header.height == topHeight + 1 else { return }
     var voteBits: [Address: [Bool]] = [:]
     for vote in block.certificate?.votes ?? [] {
