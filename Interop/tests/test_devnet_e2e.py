@@ -10,9 +10,11 @@ certificates and malformed messages get their exact statuses."""
 import datetime
 import hashlib
 import importlib
+import json
 import os
 import socket
 import ssl
+import subprocess
 import time
 
 import grpc
@@ -185,20 +187,22 @@ def test_forbidden_call_is_permission_denied(people, pb, types):
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_malformed_message_is_invalid_argument(net, admin):
+def raw_call_status(net, admin, method, request):
+    """The status of calling HealthChain `method` on node-1 with raw request bytes (the call must fail)."""
     call = net.channel("node-1").unary_unary(
-        "/sehc.v1.HealthChain/GetNodeInfo", request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        f"/sehc.v1.HealthChain/{method}", request_serializer=lambda b: b, response_deserializer=lambda b: b)
     with pytest.raises(grpc.RpcError) as error:
-        call(b"\x0a\xff\xff\xff\xff\x0f", metadata=bearer(admin.token), timeout=30)
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        call(request, metadata=bearer(admin.token), timeout=30)
+    return error.value.code()
+
+
+def test_malformed_message_is_invalid_argument(net, admin):
+    status = raw_call_status(net, admin, "GetNodeInfo", b"\x0a\xff\xff\xff\xff\x0f")
+    assert status == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_unknown_method_is_unimplemented(net, admin):
-    call = net.channel("node-1").unary_unary(
-        "/sehc.v1.HealthChain/NoSuchMethod", request_serializer=lambda b: b, response_deserializer=lambda b: b)
-    with pytest.raises(grpc.RpcError) as error:
-        call(b"", metadata=bearer(admin.token), timeout=30)
-    assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert raw_call_status(net, admin, "NoSuchMethod", b"") == grpc.StatusCode.UNIMPLEMENTED
 
 
 def test_wrong_certificates_are_refused(net, pki):
@@ -314,6 +318,63 @@ def test_records_images_access_and_cross_shard_grant(net, stub_class, pb, types,
     # Every node's chains validate.
     for name in net.nodes:
         assert Client(net, stub_class, name, admin.token).ValidateChain(pb.ValidateChainRequest()).valid
+
+
+def sehc_client(net, *args, token=None, stdin=None):
+    """Runs `sehc client ARGS --devnet DIR` and returns the completed process."""
+    command = [net.sehc, "client", *args, "--devnet", str(net.directory)]
+    if token:
+        command += ["--token", token]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEHC_")}
+    return subprocess.run(command, capture_output=True, text=True, input=stdin, timeout=180, env=env)
+
+
+def test_client_cli_logs_in_calls_uploads_and_downloads(net, admin, people, tmp_path):
+    login = sehc_client(net, "login", net.layout["adminUsername"], "--password-file",
+                        net.layout["adminPasswordFile"])
+    assert login.returncode == 0, login.stderr
+    token = login.stdout.strip()
+    assert token.count(".") == 2 and "logged in as" in login.stderr
+
+    # Any method by name, as text (bytes in hex) or as one JSON object per line.
+    info = sehc_client(net, "call", "GetNodeInfo", token=token)
+    assert info.returncode == 0, info.stderr
+    assert net.layout["chainID"] in info.stdout
+    listed = sehc_client(net, "call", "ListRBlocks", '{"fromHeight": "1", "toHeight": "2"}', "--json", token=token)
+    assert listed.returncode == 0, listed.stderr
+    blocks = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(blocks) >= 1 and all("header" in block for block in blocks)
+    methods = subprocess.run([net.sehc, "client", "methods"], capture_output=True, text=True, timeout=60)
+    assert methods.returncode == 0 and "UploadImage" in methods.stdout and "GetNodeInfo" in methods.stdout
+
+    # An image through node-1 with the patient's session, downloaded from another member of its shard.
+    patient = people["patient"]
+    image = study(2 * CHUNK + 777)
+    source = tmp_path / "study.dcm"
+    source.write_bytes(image)
+    uploaded = sehc_client(net, "upload", str(source), "--patient", patient.address.hex(), "--modality", "CT",
+                           "--on", "node-1", token=people["patient_client"].token)
+    assert uploaded.returncode == 0, uploaded.stderr
+    record_id = next(line.split()[1] for line in uploaded.stdout.splitlines() if line.startswith("record "))
+    reader = next(name for name in shard_nodes(net, admin, patient.shard) if name != "node-1")
+    target = tmp_path / "copy.dcm"
+    downloaded = sehc_client(net, "download", record_id, "-o", str(target), "--on", reader,
+                             token=people["patient_client"].token)
+    assert downloaded.returncode == 0, downloaded.stderr
+    assert target.read_bytes() == image
+
+
+def test_client_cli_reports_bad_input_with_exit_statuses(net, admin):
+    unknown = sehc_client(net, "call", "NoSuchMethod", token=admin.token)
+    assert unknown.returncode == 64 and "has no method NoSuchMethod" in unknown.stderr
+    bad_json = sehc_client(net, "call", "GetTransaction", "{not json", token=admin.token)
+    assert bad_json.returncode == 65 and "not a valid sehc.v1.GetTransactionRequest" in bad_json.stderr
+    anonymous = sehc_client(net, "call", "WhoAmI")
+    assert anonymous.returncode == 77 and "unauthenticated" in anonymous.stderr.lower()
+    wrong_node = sehc_client(net, "call", "GetNodeInfo", "--on", "node-99", token=admin.token)
+    assert wrong_node.returncode == 64 and "has no node node-99" in wrong_node.stderr
+    bad_password = sehc_client(net, "login", net.layout["adminUsername"], stdin="wrong-password\n")
+    assert bad_password.returncode == 77, bad_password.stderr
 
 
 def test_killed_leader_is_replaced_and_catches_up(net, stub_class, pb, types, admin):

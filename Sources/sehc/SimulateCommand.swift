@@ -39,14 +39,16 @@ struct SimulateCommand: ParsableCommand {
       throw ExitCode(64)
     }
     let runs = options.runs
-    let bar = SimulateProgressBar(enabled: options.progress ?? (isatty(STDERR_FILENO) == 1), runs: runs.count)
+    let showsProgress = options.progress ?? (isatty(STDERR_FILENO) == 1)
     var results: [SimulationResult] = []
     var speeds: [String] = []
     for (index, settings) in runs.enumerated() {
       let start = Date()
-      bar.begin(run: index + 1, label: settings.label)
-      let result = SimulationRunner.run(settings) { bar.update($0) }
-      bar.end()
+      let bar = ProgressBar(
+        "run \(index + 1)/\(runs.count) \(settings.label)", total: 1_000, counting: .none,
+        enabled: showsProgress)
+      let result = SimulationRunner.run(settings) { bar.update(Int64($0 * 1_000)) }
+      bar.finish()
       let wall = Date().timeIntervalSince(start)
       let simulated = settings.durationSeconds + settings.settleSeconds
       speeds.append(

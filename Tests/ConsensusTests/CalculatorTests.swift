@@ -16,23 +16,20 @@ import Testing
     ([0, 0, 0, 1, 1, 1, 1], 2),
   ]
 
-  @Test(arguments: smallCases)
-  func reputationBasedMatchesEnumeration(_ p: [Double], _ k: Int) {
-    let exact = Enumeration.reputationBased(p, shards: k)
-    let risk = SecurityCalculator.reputationBased(p, shards: k)
-    for shard in 0..<k {
-      #expect(
-        abs(risk.perShard[shard] - exact.perShard[shard]) < 1e-12,
-        "shard \(shard): \(risk.perShard) vs \(exact.perShard)")
-    }
-    #expect(exact.epoch >= risk.perShard.max()! - 1e-12)
-    #expect(exact.epoch <= risk.unionBound + 1e-12)
+  /// The calculator's risk for `rule`.
+  static func risk(_ rule: MonteCarloSharding.Rule, _ p: [Double], shards: Int)
+    -> SecurityCalculator.EpochRisk
+  {
+    rule == .reputation
+      ? SecurityCalculator.reputationBased(p, shards: shards) : SecurityCalculator.random(p, shards: shards)
   }
 
-  @Test(arguments: smallCases)
-  func randomMatchesEnumeration(_ p: [Double], _ k: Int) {
-    let exact = Enumeration.random(p, shards: k)
-    let risk = SecurityCalculator.random(p, shards: k)
+  @Test(arguments: MonteCarloSharding.Rule.allCases, smallCases)
+  func matchesEnumeration(_ rule: MonteCarloSharding.Rule, _ small: ([Double], Int)) {
+    let (p, k) = small
+    let exact =
+      rule == .reputation ? Enumeration.reputationBased(p, shards: k) : Enumeration.random(p, shards: k)
+    let risk = Self.risk(rule, p, shards: k)
     for shard in 0..<k {
       #expect(
         abs(risk.perShard[shard] - exact.perShard[shard]) < 1e-12,
@@ -49,10 +46,7 @@ import Testing
   @Test(arguments: MonteCarloSharding.Rule.allCases)
   func agreesWithMonteCarloOnALargeCase(_ rule: MonteCarloSharding.Rule) {
     let trials = rule == .reputation ? 1_000 : 4_000
-    let risk =
-      rule == .reputation
-      ? SecurityCalculator.reputationBased(Self.graded, shards: 4)
-      : SecurityCalculator.random(Self.graded, shards: 4)
+    let risk = Self.risk(rule, Self.graded, shards: 4)
     let estimate = MonteCarloSharding.estimate(
       inReputationOrder: Self.graded, shards: 4, rule: rule, trials: trials, seed: 20_261_203)
     let perShard = risk.perShard.reduce(0, +) / 4

@@ -6,13 +6,30 @@ extension Validator {
   /// When the current RChain view times out (§4.4).
   var rchainDeadline: UInt64 {
     let view = rchain.hard.view
-    return (view == 0 ? rchain.heightStartedAt : rchain.viewEnteredAt) + params.rchainViewTimeoutMs(view: view)
+    return (view == 0 ? rchain.heightStartedAt : rchain.viewEnteredAt)
+      + params.rchainViewTimeoutMs(view: view)
+  }
+
+  /// The next RChain view timer: the view's timeout once it started, else re-sending this validator's
+  /// view change (messages get lost).
+  var rchainTimer: UInt64 {
+    rchain.viewStarted
+      ? rchainDeadline : rchain.viewChangeSentAt + params.rchainViewTimeoutMs(view: rchain.hard.view)
   }
 
   /// RChain timers: proposing, view timeouts, proposals waiting for this validator's shard.
   mutating func rchainTick(now: UInt64, _ out: inout Ready) {
-    if now >= rchainDeadline {
+    if rchain.viewStarted, now >= rchainDeadline {
       moveRChainView(rchain.hard.view + 1, now: now, &out)
+    } else if !rchain.viewStarted, now >= rchainTimer {
+      let view = rchain.hard.view
+      let own = rchain.viewChanges[view]?[me]?.message ?? makeRViewChange(view: view)
+      if rchain.viewChanges[view]?[me] == nil, let checked = checkRViewChange(own) {
+        rchain.viewChanges[view, default: [:]][me] = checked
+      }
+      rchain.viewChangeSentAt = now
+      out.send(.rchainViewChange(own), to: validators.addresses.filter { $0 != me })
+      noteRChainViewStart(now: now)
     }
     if let pending = rchain.pending {
       rchain.pending = nil
@@ -20,7 +37,9 @@ extension Validator {
     }
     rchainMaybePropose(now: now, &out)
     resendRChainRound(now: now, &out)
-    if let requested = rblockSyncRequestedAt, now >= requested + params.electionTimeoutMs { rblockSyncRequestedAt = nil }
+    if let requested = rblockSyncRequestedAt, now >= requested + params.electionTimeoutMs {
+      rblockSyncRequestedAt = nil
+    }
   }
 
   /// As proposer, re-sends the proposal (before the prepare certificate) or the certificate (after it) to
@@ -38,9 +57,11 @@ extension Validator {
     rchain.round = round
     out.wake(at: now + period)
     if let prepared = round.preparedMessage {
-      out.send(.rblockPrepared(prepared), to: validators.addresses.filter { $0 != me && round.commits[$0] == nil })
+      out.send(
+        .rblockPrepared(prepared), to: validators.addresses.filter { $0 != me && round.commits[$0] == nil })
     } else if let proposal = round.proposal {
-      out.send(.rblockProposal(proposal), to: validators.addresses.filter { $0 != me && round.prepares[$0] == nil })
+      out.send(
+        .rblockProposal(proposal), to: validators.addresses.filter { $0 != me && round.prepares[$0] == nil })
     }
   }
 
@@ -61,7 +82,9 @@ extension Validator {
       case .success(let header): headerBytes = try! header.serializedData()
       }
     } else {
-      guard let changes = rchain.viewChanges[view], changes.count >= Quorum.twoThirds(validators.count) else { return }
+      guard let changes = rchain.viewChanges[view], changes.count >= Quorum.twoThirds(validators.count) else {
+        return
+      }
       justification = changes.values.sorted { $0.sender < $1.sender }.map(\.message)
       if let locked = Validator.highestLock(changes.values) {
         headerBytes = locked
@@ -82,7 +105,8 @@ extension Validator {
     round.prepares[me] = signature
     rchain.round = round
     let proposal = RBlockProposal(
-      header: headerBytes, signature: Signature(publicKey: configuration.signer.publicKey, signature: signature),
+      header: headerBytes,
+      signature: Signature(publicKey: configuration.signer.publicKey, signature: signature),
       justification: justification, view: view)
     if let header = try? RBlockHeader(serializedBytes: headerBytes), header.view == view {
       rchain.firstProposals[view] = (headerBytes, proposal.signature!)
@@ -106,13 +130,16 @@ extension Validator {
   }
 
   /// An RBlock proposal (§4.3): checked, then prepare-signed.
-  mutating func receiveRBlockProposal(_ proposal: RBlockProposal, from sender: Address, now: UInt64, _ out: inout Ready) {
+  mutating func receiveRBlockProposal(
+    _ proposal: RBlockProposal, from sender: Address, now: UInt64, _ out: inout Ready
+  ) {
     guard let header = try? RBlockHeader(serializedBytes: proposal.header) else { return }
     if header.height < chain.nextHeight { return answerLagging(height: header.height, to: sender, &out) }
     if header.height > chain.nextHeight { return requestRBlocks(from: [sender], now: now, &out) }
     let view = proposal.view
     let hash = SHA256.hash(proposal.header).data
-    guard view >= rchain.hard.view, sender == chain.proposer(view: view), let key = validators.publicKey(of: sender),
+    guard view >= rchain.hard.view, sender == chain.proposer(view: view),
+      let key = validators.publicKey(of: sender),
       configuration.scheme.isValid(
         proposal.signature, by: key, domain: .rblockPrepare,
         message: RBlockCertificateCheck.prepareMessage(blockHash: hash, view: view))
@@ -121,7 +148,8 @@ extension Validator {
       if let first = rchain.firstProposals[view], first.header != proposal.header {
         learnEvidence(
           EquivocationEvidence(
-            kind: .rblockProposal, first: first.header, firstSignature: first.signature, second: proposal.header,
+            kind: .rblockProposal, first: first.header, firstSignature: first.signature,
+            second: proposal.header,
             secondSignature: proposal.signature), now: now, forward: true, &out)
         return
       }
@@ -129,14 +157,18 @@ extension Validator {
     }
     if view > 0 {
       guard let changes = checkJustification(proposal.justification, view: view) else {
-        return out.ignore("rblock proposal without a valid justification", diagnostics: configuration.diagnostics)
+        return out.ignore(
+          "rblock proposal without a valid justification", diagnostics: configuration.diagnostics)
       }
       if let locked = Validator.highestLock(changes) {
-        guard locked == proposal.header else { return out.ignore("rblock proposal ignoring a lock", diagnostics: configuration.diagnostics) }
+        guard locked == proposal.header else {
+          return out.ignore("rblock proposal ignoring a lock", diagnostics: configuration.diagnostics)
+        }
       } else {
         guard header.view == view, header.proposer == sender.rawRepresentation else { return }
       }
       if view > rchain.hard.view { enterRChainView(view, now: now, &out) }
+      if view == rchain.hard.view { markRChainViewStarted(now: now) }
     } else {
       guard header.view == 0, header.proposer == sender.rawRepresentation else { return }
     }
@@ -149,7 +181,8 @@ extension Validator {
     case .invalid(let reason):
       out.ignore("rblock \(header.height) view \(view): \(reason)", diagnostics: configuration.diagnostics)
     case .later(let reason):
-      out.ignore("rblock \(header.height) view \(view) waits: \(reason)", diagnostics: configuration.diagnostics)
+      out.ignore(
+        "rblock \(header.height) view \(view) waits: \(reason)", diagnostics: configuration.diagnostics)
       rchain.pending = (proposal, sender)
     case .ok:
       rchain.hard.prepared.append(RChainHardState.Prepared(view: view, hash: hash))
@@ -164,7 +197,8 @@ extension Validator {
     out.send(
       .rblockVote(
         RBlockVote(
-          height: chain.nextHeight, view: view, blockHash: hash, signer: me.rawRepresentation, signature: signature,
+          height: chain.nextHeight, view: view, blockHash: hash, signer: me.rawRepresentation,
+          signature: signature,
           prepare: true)), to: [proposer])
   }
 
@@ -189,11 +223,13 @@ extension Validator {
     else { return nil }
     if !body.preparedHash.isEmpty {
       guard body.preparedView < body.view, SHA256.hash(change.preparedHeader).data == body.preparedHash,
-        let header = try? RBlockHeader(serializedBytes: change.preparedHeader), header.height == chain.nextHeight,
+        let header = try? RBlockHeader(serializedBytes: change.preparedHeader),
+        header.height == chain.nextHeight,
         header.previousHash == chain.hash,
         case .success = RBlockCertificateCheck.verify(
           change.preparedCertificate, domain: .rblockPrepare,
-          message: RBlockCertificateCheck.prepareMessage(blockHash: body.preparedHash, view: body.preparedView),
+          message: RBlockCertificateCheck.prepareMessage(
+            blockHash: body.preparedHash, view: body.preparedView),
           validators: validators, assignment: chain.currentAssignment, scheme: configuration.scheme)
       else { return nil }
     }
@@ -203,7 +239,8 @@ extension Validator {
   /// A signature for the proposer of the current view: prepare or commit (§4.3).
   mutating func receiveRBlockVote(_ vote: RBlockVote, from sender: Address, now: UInt64, _ out: inout Ready) {
     guard var round = rchain.round, vote.height == chain.nextHeight, vote.view == round.view,
-      vote.blockHash == round.hash, let signer = Address(bytes: vote.signer), let key = validators.publicKey(of: signer)
+      vote.blockHash == round.hash, let signer = Address(bytes: vote.signer),
+      let key = validators.publicKey(of: signer)
     else { return }
     if vote.prepare {
       guard round.prepares[signer] == nil,
@@ -216,7 +253,8 @@ extension Validator {
       maybeFormPrepared(now: now, &out)
     } else {
       guard round.commits[signer] == nil,
-        configuration.scheme.isValid(signature: vote.signature, publicKey: key, domain: .rblock, message: round.hash)
+        configuration.scheme.isValid(
+          signature: vote.signature, publicKey: key, domain: .rblock, message: round.hash)
       else { return }
       round.commits[signer] = vote.signature
       rchain.round = round
@@ -255,13 +293,16 @@ extension Validator {
     round.committed = true
     rchain.round = round
     let block = RBlock(
-      header: round.headerBytes, certificate: RBlockCertificateCheck.make(round.commits, validators: validators))
+      header: round.headerBytes,
+      certificate: RBlockCertificateCheck.make(round.commits, validators: validators))
     out.send(.rblockCommit(RBlockCommit(block: block)), to: validators.addresses.filter { $0 != me })
     commitRBlock(block, header: header, hash: round.hash, now: now, &out)
   }
 
   /// A prepare certificate in the current view: lock on it and commit-sign (§4.3).
-  mutating func receiveRBlockPrepared(_ prepared: RBlockPrepared, from sender: Address, now: UInt64, _ out: inout Ready) {
+  mutating func receiveRBlockPrepared(
+    _ prepared: RBlockPrepared, from sender: Address, now: UInt64, _ out: inout Ready
+  ) {
     if prepared.height == chain.nextHeight, rchain.hard.committedViews.contains(prepared.view),
       let lock = rchain.hard.lock, lock.view == prepared.view, lock.header == prepared.header
     {
@@ -284,7 +325,8 @@ extension Validator {
     guard
       case .success = RBlockCertificateCheck.verify(
         prepared.certificate, domain: .rblockPrepare,
-        message: RBlockCertificateCheck.prepareMessage(blockHash: hash, view: prepared.view), validators: validators,
+        message: RBlockCertificateCheck.prepareMessage(blockHash: hash, view: prepared.view),
+        validators: validators,
         assignment: chain.currentAssignment, scheme: configuration.scheme)
     else { return out.ignore("an invalid prepare certificate", diagnostics: configuration.diagnostics) }
     rchain.hard.lock = RChainHardState.Lock(
@@ -300,15 +342,20 @@ extension Validator {
   }
 
   /// A committed RBlock: its certificate checked, it is committed here (§4.3).
-  mutating func receiveRBlockCommit(_ commit: RBlockCommit, from sender: Address, now: UInt64, _ out: inout Ready) {
+  mutating func receiveRBlockCommit(
+    _ commit: RBlockCommit, from sender: Address, now: UInt64, _ out: inout Ready
+  ) {
     // Every validator passes a commit on once, so most copies are of the RBlock just committed: those are
     // dropped by their bytes, before decoding a header that holds every validator's reputation.
     if let block = commit.block, recentRBlocks[chain.height]?.header == block.header { return }
-    guard let block = commit.block, let header = try? RBlockHeader(serializedBytes: block.header) else { return }
+    guard let block = commit.block, let header = try? RBlockHeader(serializedBytes: block.header) else {
+      return
+    }
     if header.height < chain.nextHeight { return }
     if header.height > chain.nextHeight { return requestRBlocks(from: [sender], now: now, &out) }
     guard acceptCommitted(block, header: header) else {
-      return out.ignore("an RBlock commit with an invalid certificate", diagnostics: configuration.diagnostics)
+      return out.ignore(
+        "an RBlock commit with an invalid certificate", diagnostics: configuration.diagnostics)
     }
     // Pass it on once, so that a commit the proposer's broadcast did not deliver still reaches everyone.
     out.send(.rblockCommit(commit), to: validators.addresses.filter { $0 != me && $0 != sender })
@@ -318,12 +365,14 @@ extension Validator {
   /// Whether `block` can be committed as the next RBlock: it extends the chain and its certificate holds
   /// commit signatures of a quorum.
   func acceptCommitted(_ block: RBlock, header: RBlockHeader) -> Bool {
-    guard header.chainID == params.chainID, header.height == chain.nextHeight, header.previousHash == chain.hash,
+    guard header.chainID == params.chainID, header.height == chain.nextHeight,
+      header.previousHash == chain.hash,
       header.shards.count == Int(params.shardCount), header.reputation.count == validators.count
     else { return false }
     let hash = SHA256.hash(block.header).data
     if case .success = RBlockCertificateCheck.verify(
-      block.certificate, domain: .rblock, message: hash, validators: validators, assignment: chain.currentAssignment,
+      block.certificate, domain: .rblock, message: hash, validators: validators,
+      assignment: chain.currentAssignment,
       scheme: configuration.scheme)
     {
       return true
@@ -341,7 +390,8 @@ extension Validator {
   mutating func requestRBlocks(from peers: [Address], now: UInt64, _ out: inout Ready) {
     guard rblockSyncRequestedAt == nil else { return }
     rblockSyncRequestedAt = now
-    let others = validators.addresses.filter { $0 != me && !peers.contains($0) }.shuffledDeterministically(seed: now)
+    let others = validators.addresses.filter { $0 != me && !peers.contains($0) }.shuffledDeterministically(
+      seed: now)
     out.syncs.append(.rblocks(from: chain.nextHeight, to: 0, peers: peers + others))
   }
 

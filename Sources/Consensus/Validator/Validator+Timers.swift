@@ -31,7 +31,7 @@ extension Validator {
       let closeAt = rchain.heightStartedAt + params.rblockIntervalMs / 2
       if closeAt > now { out.wake(at: closeAt) }
     }
-    out.wake(at: rchainDeadline)
+    out.wake(at: rchainTimer)
     let proposeAt = rchain.heightStartedAt + params.rblockIntervalMs
     if chain.proposer(view: rchain.hard.view) == me && rchain.hard.view == 0 && rchain.round == nil && proposeAt > now {
       out.wake(at: proposeAt)

@@ -139,6 +139,8 @@ public struct Validator: Sendable {
       let hard = RecordCoding.decode(RChainHardState.self, from: data), hard.height == chain.nextHeight
     {
       rchain.hard = hard
+      // Others may have moved on meanwhile: a later view waits for them (re-sending the view change).
+      rchain.viewStarted = hard.view == 0
     }
     for (key, data) in restart.records.sorted(by: { $0.key < $1.key }) where key.hasPrefix("relay/") {
       if let receipt = try? Receipt(serializedBytes: data) { relay.restore(receipt) }
@@ -270,7 +272,14 @@ struct RChainState: Sendable {
   var hard: RChainHardState
   /// When the previous RBlock committed here (or the validator started).
   var heightStartedAt: UInt64
+  /// When the current view started here: entered with view changes from more than two thirds at hand.
   var viewEnteredAt: UInt64
+  /// Whether more than two thirds are known to be in the current view (view 0 always is). Only then does
+  /// its timeout run: a validator alone in a later view waits there for the others instead of moving
+  /// further ahead at the pace they move, which would keep it out of every view they could decide in.
+  var viewStarted = true
+  /// When this validator last sent its view change for the current view (re-sent while not started).
+  var viewChangeSentAt: UInt64 = 0
   /// This validator's round as proposer of the current view.
   var round: RChainRound?
   /// A proposal waiting for this validator's shard to catch up before it can be checked.

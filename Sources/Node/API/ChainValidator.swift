@@ -40,15 +40,11 @@ struct ChainValidator {
   }
 
   private func tchain(_ shard: UInt32) async -> ChainValidation {
-    var result = ChainValidation(rchain: false, shard: shard)
-    do {
+    await check(ChainValidation(rchain: false, shard: shard), naming: { "block \(shard)/\($0)" }) { result in
       let genesis = context.genesis.genesis
       let ledger = context.ledger
       var directory = try MembershipDirectory(validators: genesis.validators)
-      guard let first = try ledger.tblocks(shard: shard, from: 1, limit: 1).first else {
-        result.valid = true
-        return result
-      }
+      guard let first = try ledger.tblocks(shard: shard, from: 1, limit: 1).first else { return }
       let firstHeight = try TBlockHeader(serializedBytes: first.header).height
       var state: ShardState? = firstHeight == 1 ? try GenesisState.state(for: genesis, shard: shard) : nil
       var parent: TBlocks.Parent? = state.map { TBlocks.Parent.genesis(stateRoot: $0.stateRoot) }
@@ -68,7 +64,7 @@ struct ChainValidator {
             verified = try TBlocks.verify(
               block, parameters: context.parameters, members: members, parent: parent)
           } catch {
-            throw Failure(height: header.height, detail: error.description)
+            throw Failure(height: header.height, detail: "\(error)")
           }
           let stored = try ledger.stateRoot(shard: shard, height: header.height)
           var root = stored ?? Data()
@@ -104,20 +100,11 @@ struct ChainValidator {
         }
         next += UInt64(page.count)
       }
-      result.valid = true
-    } catch let failure as Failure {
-      result.error = "block \(shard)/\(failure.height): \(failure.detail)"
-      result.firstBadHeight = failure.height
-    } catch {
-      result.error = "after block \(shard)/\(result.blocksChecked): \(error)"
-      result.firstBadHeight = result.blocksChecked + 1
     }
-    return result
   }
 
   private func rchain() async -> ChainValidation {
-    var result = ChainValidation(rchain: true)
-    do {
+    await check(ChainValidation(rchain: true), naming: { "RBlock \($0)" }) { result in
       let ledger = context.ledger
       var directory = try MembershipDirectory(validators: context.genesis.genesis.validators)
       var previous: (header: RBlockHeader, hash: SHA256Digest)?
@@ -136,19 +123,31 @@ struct ChainValidator {
               block, chainID: context.genesis.chainID, membership: directory, assignment: assignment,
               previous: previous)
           } catch {
-            throw Failure(height: header.height, detail: error.description)
+            throw Failure(height: header.height, detail: "\(error)")
           }
           previous = (header, BlockHashes.hash(header: block.header))
           result.blocksChecked += 1
         }
         next += UInt64(page.count)
       }
+    }
+  }
+
+  /// Runs `walk` over one chain (it counts in `blocksChecked` the blocks that passed) and records how it
+  /// ended: valid, or the first bad height, named by `name` in the message.
+  private func check(
+    _ start: ChainValidation, naming name: (UInt64) -> String,
+    _ walk: (inout ChainValidation) async throws -> Void
+  ) async -> ChainValidation {
+    var result = start
+    do {
+      try await walk(&result)
       result.valid = true
     } catch let failure as Failure {
-      result.error = "RBlock \(failure.height): \(failure.detail)"
+      result.error = "\(name(failure.height)): \(failure.detail)"
       result.firstBadHeight = failure.height
     } catch {
-      result.error = "after RBlock \(result.blocksChecked): \(error)"
+      result.error = "after \(name(result.blocksChecked)): \(error)"
       result.firstBadHeight = result.blocksChecked + 1
     }
     return result

@@ -53,39 +53,45 @@ final class PeerNetwork: Sendable {
 
   /// Committed TBlocks `from...to` of `shard` (at most `limit`) from the first of `peers` that has any.
   func tblocks(shard: UInt32, from: UInt64, to: UInt64, peers: [Address], limit: Int = 64) async -> [TBlock] {
-    for peer in peers {
-      guard let link = links[peer] else { continue }
-      let last = to == 0 ? 0 : min(to, from + UInt64(limit) - 1)
-      let request = GetTBlocksRequest(shard: shard, fromHeight: from, toHeight: last)
-      let blocks = try? await link.peer.getTblocks(request, options: callOptions) { response in
-        var blocks: [TBlock] = []
-        for try await block in response.messages {
-          blocks.append(block)
-          if blocks.count >= limit { break }
-        }
-        return blocks
-      }
-      if let blocks, !blocks.isEmpty { return blocks }
+    await firstBlocks(from: from, to: to, peers: peers, limit: limit) { peer, last, collect in
+      try await peer.getTblocks(
+        GetTBlocksRequest(shard: shard, fromHeight: from, toHeight: last), options: self.callOptions
+      ) { try await collect($0.messages) }
     }
-    return []
   }
 
   /// Committed RBlocks from `from` (at most `limit`) from the first of `peers` that has any.
   func rblocks(from: UInt64, to: UInt64, peers: [Address], limit: Int = 64) async -> [RBlock] {
+    await firstBlocks(from: from, to: to, peers: peers, limit: limit) { peer, last, collect in
+      try await peer.getRblocks(
+        GetRBlocksRequest(fromHeight: from, toHeight: last), options: self.callOptions
+      ) {
+        try await collect($0.messages)
+      }
+    }
+  }
+
+  /// The blocks of the first of `peers` whose `call` (asked for heights up to its second argument, 0 for
+  /// the newest) streams any, at most `limit` of them.
+  private func firstBlocks<Block: Sendable>(
+    from: UInt64, to: UInt64, peers: [Address], limit: Int,
+    _ call: (
+      Peer.Client<RPCClientTransport>, UInt64,
+      @escaping @Sendable (RPCAsyncSequence<Block, any Error>) async throws -> [Block]
+    ) async throws -> [Block]
+  ) async -> [Block] {
+    let collect: @Sendable (RPCAsyncSequence<Block, any Error>) async throws -> [Block] = { messages in
+      var blocks: [Block] = []
+      for try await block in messages {
+        blocks.append(block)
+        if blocks.count >= limit { break }
+      }
+      return blocks
+    }
+    let last = to == 0 ? 0 : min(to, from + UInt64(limit) - 1)
     for peer in peers {
       guard let link = links[peer] else { continue }
-      let last = to == 0 ? 0 : min(to, from + UInt64(limit) - 1)
-      let blocks = try? await link.peer.getRblocks(
-        GetRBlocksRequest(fromHeight: from, toHeight: last), options: callOptions
-      ) { response in
-        var blocks: [RBlock] = []
-        for try await block in response.messages {
-          blocks.append(block)
-          if blocks.count >= limit { break }
-        }
-        return blocks
-      }
-      if let blocks, !blocks.isEmpty { return blocks }
+      if let blocks = try? await call(link.peer, last, collect), !blocks.isEmpty { return blocks }
     }
     return []
   }

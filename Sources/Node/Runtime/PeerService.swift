@@ -43,26 +43,10 @@ struct PeerService: Peer.ServiceProtocol {
         code: .invalidArgument,
         message: "shard \(request.shard) does not exist; shards are 0 to \(shardCount - 1)")
     }
-    guard request.fromHeight >= 1 else {
-      throw RPCError(code: .invalidArgument, message: "from_height must be at least 1")
-    }
-    guard request.toHeight == 0 || request.toHeight >= request.fromHeight else {
-      throw RPCError(
-        code: .invalidArgument,
-        message: "to_height \(request.toHeight) is below from_height \(request.fromHeight)")
-    }
-    let last = min(
-      request.toHeight == 0 ? UInt64.max : request.toHeight, request.fromHeight + Self.maxBlocksPerCall - 1)
-    let blocks: [TBlock]
-    do {
-      blocks = try store.tblocks(
-        shard: request.shard, from: request.fromHeight, to: last, limit: Int(Self.maxBlocksPerCall))
-    } catch {
-      throw RPCError(code: .internalError, message: "reading blocks of shard \(request.shard): \(error)")
-    }
-    return StreamingServerResponse { writer in
-      try await writer.write(contentsOf: blocks)
-      return [:]
+    return try Self.blocks(
+      from: request.fromHeight, to: request.toHeight, of: "blocks of shard \(request.shard)"
+    ) {
+      try store.tblocks(shard: request.shard, from: $0, to: $1, limit: Int(Self.maxBlocksPerCall))
     }
   }
 
@@ -71,21 +55,26 @@ struct PeerService: Peer.ServiceProtocol {
   {
     _ = try identity.caller(of: context, registry: registry)
     let request = request.message
-    guard request.fromHeight >= 1 else {
+    return try Self.blocks(from: request.fromHeight, to: request.toHeight, of: "RBlocks") {
+      try store.rblocks(from: $0, to: $1, limit: Int(Self.maxBlocksPerCall))
+    }
+  }
+
+  /// The blocks `read` returns for heights `from` to `to` (0: the newest), at most ``maxBlocksPerCall``,
+  /// as a stream; a range that cannot exist is INVALID_ARGUMENT, a failed read INTERNAL.
+  private static func blocks<Block: Sendable>(
+    from: UInt64, to: UInt64, of what: String, _ read: (UInt64, UInt64) throws -> [Block]
+  ) throws -> StreamingServerResponse<Block> {
+    guard from >= 1 else {
       throw RPCError(code: .invalidArgument, message: "from_height must be at least 1")
     }
-    guard request.toHeight == 0 || request.toHeight >= request.fromHeight else {
-      throw RPCError(
-        code: .invalidArgument,
-        message: "to_height \(request.toHeight) is below from_height \(request.fromHeight)")
+    guard to == 0 || to >= from else {
+      throw RPCError(code: .invalidArgument, message: "to_height \(to) is below from_height \(from)")
     }
-    let last = min(
-      request.toHeight == 0 ? UInt64.max : request.toHeight, request.fromHeight + Self.maxBlocksPerCall - 1)
-    let blocks: [RBlock]
-    do {
-      blocks = try store.rblocks(from: request.fromHeight, to: last, limit: Int(Self.maxBlocksPerCall))
-    } catch {
-      throw RPCError(code: .internalError, message: "reading RBlocks: \(error)")
+    let last = min(to == 0 ? UInt64.max : to, from + maxBlocksPerCall - 1)
+    let blocks: [Block]
+    do { blocks = try read(from, last) } catch {
+      throw RPCError(code: .internalError, message: "reading \(what): \(error)")
     }
     return StreamingServerResponse { writer in
       try await writer.write(contentsOf: blocks)

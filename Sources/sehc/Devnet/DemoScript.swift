@@ -237,7 +237,7 @@ struct DemoScript {
         metadata: bearer(token))
     }
     let chunkSize = Int(session.chunkSize == 0 ? 1 << 20 : session.chunkSize)
-    let bar = ProgressBar("upload", total: Int64(image.count), bytes: true)
+    let bar = ProgressBar("upload", total: Int64(image.count), counting: .bytes)
     let started = Date()
     let response = try await home.withClient { client in
       try await client.uploadImage(metadata: bearer(token)) { writer in
@@ -267,7 +267,7 @@ struct DemoScript {
   private func download(_ recordID: Data, from node: DevnetLayout.NodeEntry, token: String, expected: Data)
     async throws -> Double
   {
-    let bar = ProgressBar("download from \(node.name)", total: Int64(expected.count), bytes: true)
+    let bar = ProgressBar("download from \(node.name)", total: Int64(expected.count), counting: .bytes)
     let started = Date()
     let received = try await connection(node).withClient { client in
       try await client.download(DownloadRequest(recordID: recordID), metadata: bearer(token)) { response in

@@ -17,6 +17,13 @@ struct NodeConnection {
   func withClient<Result: Sendable>(
     _ body: @Sendable (HealthChain.Client<RPCClientTransport>) async throws -> Result
   ) async throws -> Result {
+    try await withGRPCClient { client in try await body(HealthChain.Client(wrapping: client)) }
+  }
+
+  /// Runs `body` with a gRPC client of the node (for calls made by descriptor).
+  func withGRPCClient<Result: Sendable>(
+    _ body: @Sendable (GRPCClient<RPCClientTransport>) async throws -> Result
+  ) async throws -> Result {
     guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...])
     else {
       throw CommandFailure.usage("\(endpoint) is not HOST:PORT")
@@ -30,9 +37,7 @@ struct NodeConnection {
     }
     let transport = try RPCClientTransport(
       host: host, port: port, tls: tls, serverHostname: serverName ?? host)
-    return try await withGRPCClient(transport: transport) { client in
-      try await body(HealthChain.Client(wrapping: client))
-    }
+    return try await GRPCCore.withGRPCClient(transport: transport) { client in try await body(client) }
   }
 }
 

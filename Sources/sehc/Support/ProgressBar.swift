@@ -5,32 +5,41 @@ import Foundation
 #endif
 
 /// A progress bar on standard error: redrawn in place on a terminal, a line per quarter otherwise (logs
-/// and CI stay readable).
+/// and CI stay readable). `sehc devnet --demo` shows transfers with it, `sehc simulate` its runs.
 final class ProgressBar: @unchecked Sendable {
+  /// What the counts after the bar say.
+  enum Counting {
+    /// Nothing but the percentage.
+    case none
+    /// `done/total`.
+    case items
+    /// Sizes and a rate.
+    case bytes
+  }
+
   private let title: String
   private let total: Int64
-  private let unit: ByteCountFormatter?
+  private let counting: Counting
+  private let unit = ByteCountFormatter()
+  private let enabled: Bool
   private let isTerminal = isatty(STDERR_FILENO) == 1
   private let started = Date()
   private let lock = NSLock()
   private var lastQuarter = -1
   private var lastDraw = Date.distantPast
 
-  /// A bar for `total` units; `bytes` formats the counts as sizes and shows a rate.
-  init(_ title: String, total: Int64, bytes: Bool = false) {
+  /// A bar for `total` units; a disabled bar draws nothing.
+  init(_ title: String, total: Int64, counting: Counting = .items, enabled: Bool = true) {
     self.title = title
     self.total = max(total, 1)
-    if bytes {
-      let formatter = ByteCountFormatter()
-      formatter.countStyle = .binary
-      unit = formatter
-    } else {
-      unit = nil
-    }
+    self.counting = counting
+    self.enabled = enabled
+    unit.countStyle = .binary
   }
 
   /// Shows `done` of the total.
   func update(_ done: Int64) {
+    guard enabled else { return }
     lock.lock()
     defer { lock.unlock() }
     let fraction = min(1, Double(done) / Double(total))
@@ -53,11 +62,15 @@ final class ProgressBar: @unchecked Sendable {
   /// Ends the bar's line.
   func finish() {
     update(total)
-    if isTerminal { write("\n") }
+    if enabled && isTerminal { write("\n") }
   }
 
   private func counts(_ done: Int64) -> String {
-    guard let unit else { return "\(done)/\(total)" }
+    switch counting {
+    case .none: return ""
+    case .items: return "\(done)/\(total)"
+    case .bytes: break
+    }
     let seconds = max(Date().timeIntervalSince(started), 0.001)
     let rate = unit.string(fromByteCount: Int64(Double(done) / seconds))
     return "\(unit.string(fromByteCount: done)) of \(unit.string(fromByteCount: total)), \(rate)/s"
