@@ -92,6 +92,46 @@ def test_keygen_writes_0600_pem_and_prints_its_address(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_the_ca_certifies_a_public_key_without_seeing_the_private_key(pki, tmp_path):
+    key, public = tmp_path / "node-9.key", tmp_path / "node-9.pub"
+    address = sehc("keygen", "--out", key, "--public-out", public).stdout.strip()
+    assert stat.S_IMODE(public.stat().st_mode) == 0o644
+    mine = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    assert serialization.load_pem_public_key(public.read_bytes()) == mine.public_key()
+    assert address == address_of(mine.public_key())
+
+    out = tmp_path / "issued"
+    sehc("cert", "issue", "--ca", pki["dir"], "--node", "--name", "node-9", "--public-key", public,
+         "--host", "10.0.0.9", "--out", out)
+    cert = x509.load_pem_x509_certificate((out / "node-9.pem").read_bytes())
+    assert cert.public_key() == mine.public_key()
+    assert not (out / "node-9.key").exists()
+    uid = cert.subject.get_attributes_for_oid(NameOID.USER_ID)[0].value
+    assert uid == address
+
+    client_key, client_public = tmp_path / "node-9-client.key", tmp_path / "node-9-client.pub"
+    printed = sehc("keygen", "--key-type", "p256", "--out", client_key, "--public-out", client_public)
+    assert printed.stdout == "", "a P-256 key has no address"
+    assert isinstance(serialization.load_pem_private_key(client_key.read_bytes(), password=None),
+                      ec.EllipticCurvePrivateKey)
+    sehc("cert", "issue", "--ca", pki["dir"], "--node", "--name", "node-9-client", "--public-key",
+         client_public, "--host", "node-9.example.org", "--out", out)
+    assert isinstance(x509.load_pem_x509_certificate((out / "node-9-client.pem").read_bytes()).public_key(),
+                      ec.EllipticCurvePublicKey)
+
+    both = sehc("cert", "issue", "--ca", pki["dir"], "--client", "--name", "x", "--key", key, "--public-key",
+                public, "--out", out, check=False)
+    assert both.returncode != 0 and "not both" in both.stderr
+    not_pem = tmp_path / "garbage.pub"
+    not_pem.write_text("not a key\n")
+    refused = sehc("cert", "issue", "--ca", pki["dir"], "--client", "--name", "x", "--public-key", not_pem,
+                   "--out", out, check=False)
+    assert refused.returncode != 0 and str(not_pem) in refused.stderr
+    assert not (out / "x.pem").exists()
+    same = sehc("keygen", "--out", key, "--public-out", key, check=False)
+    assert same.returncode != 0 and "--public-out" in same.stderr
+
+
 def test_a_key_that_others_can_read_is_refused_with_the_fix(pki, tmp_path):
     key = tmp_path / "loose.key"
     sehc("keygen", "--out", key)

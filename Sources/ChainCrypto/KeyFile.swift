@@ -232,6 +232,20 @@ public struct SubjectPublicKey: Sendable, Hashable {
     try self.init(key: PKey.parsePublicKeyPEM(pem, what: "a public key PEM"))
   }
 
+  /// Loads a "PUBLIC KEY" PEM file (as `sehc keygen --public-out` writes it).
+  public init(contentsOfFile path: String) throws {
+    let data = try KeyFile.readPublic(at: path)
+    guard let pem = String(data: data, encoding: .utf8) else {
+      throw CryptoError.invalidEncoding(what: "public key file \(path)", detail: "it is not PEM text")
+    }
+    try self.init(key: PKey.parsePublicKeyPEM(pem, what: "public key file \(path)"))
+  }
+
+  /// Writes the key as "PUBLIC KEY" PEM to a file with mode 0644.
+  public func write(toFile path: String, overwrite: Bool = false) throws {
+    try KeyFile.writePublic(Data(pemRepresentation.utf8), to: path, overwrite: overwrite)
+  }
+
   /// The Ed25519 public key as a `SubjectPublicKey`.
   public init(_ key: Ed25519.PublicKey) {
     try! self.init(key: key.key)

@@ -27,7 +27,9 @@ struct Cert: ParsableCommand {
       discussion: """
         Node certificates carry the validator id (the address of the node's Ed25519 key) as the \
         subject's UID. Use --key-type p256 for a TLS endpoint that clients without Ed25519 (such as \
-        grpcio) must reach; such a certificate has no validator id.
+        grpcio) must reach; such a certificate has no validator id. With --key or --public-key the \
+        certificate is issued for an existing key and no key file is written: with --public-key the \
+        CA never sees the private key.
         """
     )
 
@@ -56,6 +58,12 @@ struct Cert: ParsableCommand {
       help: ArgumentHelp("Certify this existing private key instead of making a new one.", valueName: "file"))
     var key: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "Certify this public key (PEM, from sehc keygen --public-out): no private key is written or read.",
+        valueName: "file"))
+    var publicKey: String?
+
     @Option(help: "Days the certificate is valid.")
     var days = 365
 
@@ -71,8 +79,12 @@ struct Cert: ParsableCommand {
       if kind == .client && !hosts.isEmpty {
         throw CommandLineError("--host applies to node certificates only; remove it or use --node")
       }
-      if key != nil && keyType != nil {
-        throw CommandLineError("--key-type applies to new keys only; remove it when certifying --key FILE")
+      if key != nil && publicKey != nil {
+        throw CommandLineError("give --key FILE or --public-key FILE, not both")
+      }
+      if (key != nil || publicKey != nil) && keyType != nil {
+        throw CommandLineError(
+          "--key-type applies to new keys only; remove it when certifying an existing key")
       }
     }
 
@@ -85,32 +97,44 @@ struct Cert: ParsableCommand {
       let authority = try CertificateAuthority(directory: ca)
       let certificatePath = (out as NSString).appendingPathComponent("\(name).pem")
       let keyPath = (out as NSString).appendingPathComponent("\(name).key")
-      let subjectKey: CertificateKey
-      if let key {
-        subjectKey = try CertificateKey(contentsOfFile: key)
+      let newKey: CertificateKey?
+      let subjectPublicKey: SubjectPublicKey
+      if let publicKey {
+        newKey = nil
+        subjectPublicKey = try SubjectPublicKey(contentsOfFile: publicKey)
+      } else if let key {
+        newKey = nil
+        subjectPublicKey = try CertificateKey(contentsOfFile: key).publicKey
       } else {
-        subjectKey = try CertificateKey(generating: keyType ?? .ed25519)
+        newKey = try CertificateKey(generating: keyType ?? .ed25519)
+        subjectPublicKey = newKey!.publicKey
+      }
+      guard let algorithm = subjectPublicKey.algorithm else {
+        throw CommandLineError(
+          "\(publicKey ?? key ?? "the key") holds a \(subjectPublicKey.typeDescription) key; "
+            + "certificates are issued for Ed25519 or P-256 keys (sehc keygen --key-type ed25519|p256)")
       }
       let certificate: Certificate
       switch kind {
       case .node:
         certificate = try authority.issueNodeCertificate(
-          name: name, publicKey: subjectKey.publicKey, hosts: hosts, days: days)
+          name: name, publicKey: subjectPublicKey, hosts: hosts, days: days)
       case .client:
         certificate = try authority.issueClientCertificate(
-          name: name, publicKey: subjectKey.publicKey, days: days)
+          name: name, publicKey: subjectPublicKey, days: days)
       }
       try CertificateAuthority.makeDirectory(out)
       if !force && FileManager.default.fileExists(atPath: certificatePath) {
         throw CryptoError.fileExists(path: certificatePath)
       }
-      if self.key == nil {
-        try subjectKey.write(toFile: keyPath, overwrite: force)
-      }
+      try newKey?.write(toFile: keyPath, overwrite: force)
       try certificate.write(toFile: certificatePath, overwrite: force)
-      print(
-        "wrote \(certificatePath)" + (self.key == nil ? " and \(keyPath)" : " (for the key in \(self.key!))"))
-      var summary = "\(kind.rawValue) certificate \(certificate.subject), \(subjectKey.algorithm.displayName)"
+      if newKey != nil {
+        print("wrote \(certificatePath) and \(keyPath)")
+      } else {
+        print("wrote \(certificatePath) (for the key in \(publicKey ?? key ?? ""))")
+      }
+      var summary = "\(kind.rawValue) certificate \(certificate.subject), \(algorithm.displayName)"
       summary += ", valid until \(displayDate(certificate.notAfter))"
       print(summary)
     }

@@ -9,7 +9,7 @@ struct Sehc: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       Keygen.self, CA.self, Cert.self, GenesisCommand.self, NodeCommand.self, WireCommand.self,
-      SimulateCommand.self, ClientCommand.self,
+      SimulateCommand.self, ClientCommand.self, UserCommand.self,
       DevnetCommand.self,
     ]
   )

@@ -60,7 +60,7 @@ private func launch(_ executable: String, directory: String) throws -> Process {
   process.arguments = ["node", "start", "--config", directory + "/node.toml"]
   process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
   let log = directory + "/node.log"
-  FileManager.default.createFile(atPath: log, contents: nil)
+  _ = FileManager.default.createFile(atPath: log, contents: nil)
   process.standardError = FileHandle(forWritingAtPath: log)
   try process.run()
   return process

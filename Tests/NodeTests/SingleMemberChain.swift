@@ -134,7 +134,7 @@ final class SingleMemberChain: ChainBackend {
   func commitRBlock() throws -> RBlock {
     let previous = try ledger.rblock(height: 0)
     let previousHeader = try previous.map { try RBlockHeader(serializedBytes: $0.header) }
-    let covered = try previousHeader?.shards.first?.toHeight ?? 0
+    let covered = previousHeader?.shards.first?.toHeight ?? 0
     let head = try shardLedger.head()
     var header = RBlockHeader()
     header.chainID = genesis.chainID
@@ -152,7 +152,7 @@ final class SingleMemberChain: ChainBackend {
     let signature = try RBlocks.sign(hash: SHA256.hash(bytes), key: nodeKey)
     let block = RBlock(
       header: bytes,
-      certificate: try RBlocks.certificate(signatures: [nodeAddress: signature], membership: membership))
+      certificate: RBlocks.certificate(signatures: [nodeAddress: signature], membership: membership))
     try ledger.commit(rblock: block)
     emit(.tblocksFinal(shard: 0, upTo: head.height))
     emit(.rblockCommitted(height: header.height, hash: SHA256.hash(bytes).data))

@@ -71,7 +71,8 @@ extension DevnetLayout {
       publicKey: adminKey.publicKey.rawRepresentation, role: .admin, organisation: "SeHealthChain Devnet",
       displayName: "Devnet administrator", balance: 1_000_000_000)
     let genesis = try GenesisBuilder(
-      chainID: plan.chainID, ca: authority.certificate, validators: inputs, participants: [admin],
+      chainID: plan.chainID, ca: authority.certificate, validators: inputs,
+      participants: [admin] + plan.participants,
       params: params,
       genesisTimeMs: UInt64(now.timeIntervalSince1970 * 1000)
     ).build(at: now)

@@ -71,6 +71,8 @@ public struct DevnetPlan: Sendable {
   public var chainID: String
   /// The consensus parameters; zero fields take their defaults.
   public var params: ConsensusParams
+  /// Participants funded in the genesis besides the administrator (load generators, tests).
+  public var participants: [GenesisParticipant] = []
 
   /// A plan with the defaults of `sehc devnet`.
   public init(

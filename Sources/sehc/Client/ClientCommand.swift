@@ -96,7 +96,7 @@ struct ClientLogin: AsyncParsableCommand {
     try await reportingFailures("sehc client login") {
       let password: String
       if let passwordFile {
-        password = firstLine(try readInput(passwordFile))
+        password = firstLine(of: try readInput(passwordFile))
       } else if let environment = ProcessInfo.processInfo.environment["SEHC_PASSWORD"] {
         password = environment
       } else {
@@ -122,10 +122,6 @@ struct ClientLogin: AsyncParsableCommand {
           Data("logged in as \(username)\(role); the token expires at \(expires)\n".utf8))
       }
     }
-  }
-
-  private func firstLine(_ data: Data) -> String {
-    String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
   }
 }
 

@@ -47,6 +47,11 @@ func readInput(_ path: String?) throws -> Data {
   }
 }
 
+/// The first line of `data` as text (a password file's password), without its line break.
+func firstLine(of data: Data) -> String {
+  String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+}
+
 /// Writes `data` to a file, or to standard output when `path` is nil or "-".
 func writeOutput(_ data: Data, to path: String?) throws {
   guard let path, path != "-" else {
