@@ -62,8 +62,8 @@ struct UserAdd: AsyncParsableCommand {
       calls for the user); give the genesis participant's key file for the network's first \
       administrator. With --public-key the user signs its own transactions. With neither the node \
       makes a new custodial key. The user's address must also be a participant of the chain (in the \
-      genesis, or registered by RegisterParticipant) before its transactions are accepted. The node \
-      may be running: SQLite serialises the two writers.
+      genesis, or registered by a RegisterParticipant transaction) before its transactions are \
+      accepted. The node may be running: SQLite serialises the two writers.
       """)
 
   @OptionGroup var node: UserStoreOptions
