@@ -49,7 +49,7 @@ func failureText(_ report: RunReport) -> Comment {
 /// one); the long soak is `swift run -c release consensus-soak --seeds 1..2000`.
 @Suite struct ScenarioSeedTests {
   /// Seeds per scenario in `make test`.
-  static let seedsPerScenario: UInt64 = 12
+  static let seedsPerScenario: UInt64 = 20
 
   @Test(arguments: SeededRun.first(seedsPerScenario, of: ScenarioCatalogue.names))
   func runIsSafeLiveAndRanksHonestValidatorsFirst(_ run: SeededRun) throws {
