@@ -1,6 +1,7 @@
 import ChainCrypto
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 import Wire
 
@@ -214,6 +215,40 @@ import Wire
     let b = try ShardLedger(store: joiner, shard: 0).commit(block, context: context)
     #expect(a.stateRoot == b.stateRoot)
     #expect(try LedgerStore(path: dir.file("b.sqlite")).head(shard: 0).height == head.height + 1)
+  }
+
+  /// The transaction pipeline checks a new transaction against a head and the state as of that head:
+  /// a block committed while it reads must show in neither.
+  @Test func aSnapshotSeesNoBlockCommittedWhileItReads() throws {
+    let dir = TemporaryDirectory()
+    var work = try Workload()
+    let store = try LedgerStore(path: dir.file("ledger.sqlite"))
+    try work.persist(into: store)
+    let sender = work.pop.clinician0.address.rawRepresentation
+    let tx = work.pop.net.sign(
+      work.pop.clinician0, TestNetwork.record(patient: work.pop.patient0, content: "during a snapshot"))
+    let (block, _) = try work.pop.net.commit(shard: 0, entries: [TestNetwork.entry(tx)])
+    let context = try BlockContext(
+      parameters: work.pop.net.parameters, headerBytes: block.header, membership: work.pop.net.membership)
+    let ledger = try ShardLedger(store: store, shard: 0)
+    let before = try store.head(shard: 0)
+    let nonceBefore = try #require(try store.withSnapshot(shard: 0) { try $1.account(sender)?.nonce })
+
+    let (seenHead, seenNonce, committed) = try store.withSnapshot(shard: 0) { head, state in
+      let done = DispatchSemaphore(value: 0)
+      let result = Mutex<Bool>(false)
+      Thread {
+        result.withLock { $0 = (try? ledger.commit(block, context: context)) != nil }
+        done.signal()
+      }.start()
+      done.wait()
+      return (head, try state.account(sender)?.nonce, result.withLock { $0 })
+    }
+    #expect(committed, "the block did not commit beside the reader")
+    #expect(seenHead == before)
+    #expect(seenNonce == nonceBefore)
+    #expect(try store.head(shard: 0).height == before.height + 1)
+    #expect(try store.withSnapshot(shard: 0) { try $1.account(sender)?.nonce } == nonceBefore + 1)
   }
 
   @Test func rblocksReputationRewardsAndFinality() throws {

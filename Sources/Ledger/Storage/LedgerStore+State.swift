@@ -187,3 +187,35 @@ extension LedgerStore {
     }
   }
 }
+
+extension LedgerStore {
+  /// Runs `body` on one consistent snapshot of `shard`: its head and its state as of that head, read
+  /// in one SQLite read transaction, so a block committed meanwhile is in neither or in both (reading
+  /// the head and then the state key by key can see a state newer than the head). The state view is
+  /// valid only while `body` runs.
+  public func withSnapshot<T: Sendable>(
+    shard: UInt32, _ body: @Sendable (ShardHead, any StateView) throws -> T
+  ) throws -> T {
+    try read { db in
+      let head = try self.head(shard: shard, db: db)
+      return try body(head, SnapshotState(database: db, shard: shard))
+    }
+  }
+}
+
+/// `shard`'s state inside one read transaction of `withSnapshot` (GRDB's `Database` is confined to
+/// the closure that received it, which is why this view must not escape it).
+private final class SnapshotState: StateView, @unchecked Sendable {
+  private let database: Database
+  private let shard: UInt32
+
+  init(database: Database, shard: UInt32) {
+    self.database = database
+    self.shard = shard
+  }
+
+  func value(forKey key: Data) -> Data? {
+    try? Data.fetchOne(
+      database, sql: "SELECT value FROM state WHERE shard = ? AND key = ?", arguments: [Int64(shard), key])
+  }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import Ledger
+import Logging
 
 /// The gRPC statuses of the client API, each with a message that says what is wrong and, where there
 /// is one, what to do.
@@ -17,9 +18,16 @@ enum APIError {
   static func unavailable(_ message: String) -> RPCError { RPCError(code: .unavailable, message: message) }
   static func dataLoss(_ message: String) -> RPCError { RPCError(code: .dataLoss, message: message) }
 
-  /// An internal failure: the client learns that the node failed, not the node's paths or details.
-  static func `internal`(_ what: String) -> RPCError {
-    RPCError(code: .internalError, message: "\(what) failed on this node; its operator has the details")
+  /// Where internal failures are logged, with their cause, for the operator.
+  private static let logger = Logger(label: "sehc.api")
+
+  /// An internal failure: the client learns that the node failed, not the node's paths or details;
+  /// the cause goes to the node's log (and into the error, for in-process callers).
+  static func `internal`(_ what: String, cause: any Error) -> RPCError {
+    logger.error("\(what) failed", metadata: ["error": "\(String(reflecting: cause))"])
+    return RPCError(
+      code: .internalError, message: "\(what) failed on this node; its operator has the details", cause: cause
+    )
   }
 
   /// A transaction refused by the ledger's rules, with the ledger's reason (`code: message`).
@@ -36,7 +44,7 @@ enum APIError {
     case let error as BlobStoreError: return error.rpcError(doing: what)
     case let error as Rejection: return invalid(error.description)
     case LedgerStoreError.invalidRequest(let detail): return invalid(detail)
-    default: return self.internal(what)
+    default: return self.internal(what, cause: error)
     }
   }
 }
@@ -63,7 +71,7 @@ extension BlobStoreError {
     case .tooLarge, .contentHashMismatch, .invalidManifest: return APIError.invalid(description)
     case .missingChunk: return APIError.unavailable(description)
     case .corruptChunk: return APIError.dataLoss(description)
-    case .wrongMasterKey, .io: return APIError.internal(what)
+    case .wrongMasterKey, .io: return APIError.internal(what, cause: self)
     }
   }
 }

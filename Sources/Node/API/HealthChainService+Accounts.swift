@@ -75,7 +75,7 @@ extension HealthChainService {
       }
       return key
     } catch {
-      throw APIError.internal("making a key")
+      throw APIError.internal("making a key", cause: error)
     }
   }
 }

@@ -132,7 +132,9 @@ extension HealthChainService {
   private func ownTicket(_ id: Data, _ principal: Principal) throws -> UploadTicket {
     guard id.count == 16 else { throw APIError.invalid("session_id must be 16 bytes, got \(id.count)") }
     let found: UploadTicket?
-    do { found = try context.uploads.ticket(id) } catch { throw APIError.internal("reading the upload") }
+    do { found = try context.uploads.ticket(id) } catch {
+      throw APIError.internal("reading the upload", cause: error)
+    }
     guard let ticket = found else {
       throw APIError.notFound("no upload session \(id.hexString) (never opened, finished, or expired)")
     }

@@ -36,7 +36,7 @@ struct RecordAccess {
       return try Ledger.AccessPolicy.mayRead(
         reader.address.rawRepresentation, record: record, state: context.state(shard), nowMs: context.nowMs)
     } catch {
-      throw APIError.internal("checking the grants")
+      throw APIError.internal("checking the grants", cause: error)
     }
   }
 

@@ -55,7 +55,7 @@ struct TransactionPipeline {
   /// The form rule `payload` breaks, whoever signs it, or nil.
   func formRejection(_ payload: TransactionBody.Payload) throws -> Rejection? {
     let key: Ed25519.PrivateKey
-    do { key = try Ed25519.PrivateKey() } catch { throw APIError.internal("making a key") }
+    do { key = try Ed25519.PrivateKey() } catch { throw APIError.internal("making a key", cause: error) }
     let transaction = try sign(payload, key: key, cosigner: nil, nonce: 1)
     do { _ = try TransactionChecks.check(transaction, parameters: context.parameters) } catch { return error }
     return nil
@@ -116,7 +116,7 @@ struct TransactionPipeline {
       }
       return SignedTransaction(body: bytes, signatures: signatures)
     } catch {
-      throw APIError.internal("signing the transaction")
+      throw APIError.internal("signing the transaction", cause: error)
     }
   }
 
@@ -140,7 +140,7 @@ struct TransactionPipeline {
     }
     let entry: Data
     do { entry = try TBlockEntry(entry: .transaction(transaction)).serializedData() } catch {
-      throw APIError.internal("encoding the transaction")
+      throw APIError.internal("encoding the transaction", cause: error)
     }
     if let prepare {
       do { try await prepare() } catch { throw APIError.map(error, doing: "preparing the transaction") }
@@ -165,31 +165,32 @@ struct TransactionPipeline {
     do {
       let entries =
         pending.map(\.entry) + [try TBlockEntry(entry: .transaction(transaction)).serializedData()]
-      let head = try context.ledger.head(shard: shard)
       let assignment = await context.backend.currentAssignment()
-      var header = TBlockHeader()
-      header.chainID = context.genesis.chainID
-      header.shard = shard
-      header.epoch = assignment.epoch
-      header.height = head.height + 1
-      header.previousHash = head.hash
-      header.entryCount = UInt32(entries.count)
-      header.timestampMs = max(context.nowMs, head.timestampMs)
-      header.parentStateRoot = head.stateRoot
-      header.rblockHeight = head.rblockHeight
-      let bytes = try header.serializedData()
       let membership = try MembershipDirectory(
         validators: context.genesis.genesis.validators, assignments: [assignment])
-      let blockContext = BlockContext(
-        parameters: context.parameters, header: header, blockHash: SHA256.hash(bytes), membership: membership,
-        chunks: chunks)
-      let verdicts = try LedgerExecutor.validate(
-        entries: entries, context: blockContext, state: context.state(shard))
-      return verdicts.last?.rejection
+      let (parameters, chainID, nowMs) = (context.parameters, context.genesis.chainID, context.nowMs)
+      return try context.ledger.withSnapshot(shard: shard) { head, state in
+        var header = TBlockHeader()
+        header.chainID = chainID
+        header.shard = shard
+        header.epoch = assignment.epoch
+        header.height = head.height + 1
+        header.previousHash = head.hash
+        header.entryCount = UInt32(entries.count)
+        header.timestampMs = max(nowMs, head.timestampMs)
+        header.parentStateRoot = head.stateRoot
+        header.rblockHeight = head.rblockHeight
+        let bytes = try header.serializedData()
+        let blockContext = BlockContext(
+          parameters: parameters, header: header, blockHash: SHA256.hash(bytes), membership: membership,
+          chunks: chunks)
+        return try LedgerExecutor.validate(entries: entries, context: blockContext, state: state).last?
+          .rejection
+      }
     } catch let error as RPCError {
       throw error
     } catch {
-      throw APIError.internal("checking the transaction against the ledger")
+      throw APIError.internal("checking the transaction against the ledger", cause: error)
     }
   }
 
