@@ -16,6 +16,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     .target(name: "BenchSupport", swiftSettings: swiftSettings),
@@ -38,6 +39,22 @@ let package = Package(
         .product(name: "TLS", package: "SeHealthChain"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // An 8-node network in this process against the Ed25519 ceiling of the machine.
+    .executableTarget(
+      name: "bench-node",
+      dependencies: [
+        "BenchSupport",
+        .product(name: "ChainCrypto", package: "SeHealthChain"),
+        .product(name: "Ledger", package: "SeHealthChain"),
+        .product(name: "Node", package: "SeHealthChain"),
+        .product(name: "RPC", package: "SeHealthChain"),
+        .product(name: "TLS", package: "SeHealthChain"),
+        .product(name: "Wire", package: "SeHealthChain"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PKG=Tools/Benchmarks
-BENCHES=(bench-wire bench-crypto bench-rpc bench-ledger)  # executables of Tools/Benchmarks
+BENCHES=(bench-wire bench-crypto bench-rpc bench-ledger bench-node)  # executables of Tools/Benchmarks
 if [ ${#BENCHES[@]} -eq 0 ]; then echo "bench: no benchmarks yet"; exit 0; fi
 swift build -c release --package-path "$PKG"
 BIN=$(swift build -c release --package-path "$PKG" --show-bin-path)

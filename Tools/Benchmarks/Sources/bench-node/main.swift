@@ -1,0 +1,282 @@
+// bench-node: committed transactions per second of an 8-node, 2-shard network on loopback, next to
+// this machine's Ed25519 verification ceiling measured in the same run, divided by the signature checks
+// one transaction costs here (counted while the load runs); latency to shard-committed and to final;
+// image upload and download throughput.
+//
+// The eight nodes run in this process, each a full `ValidatorNode` (consensus, ledger, blob store, the
+// peer port over mutual TLS and the client port over TLS), as `sehc node start` runs it; the load comes
+// over TLS gRPC from clients in this process too, so the network, the clients and the signing share
+// the machine's cores, as they would on one loopback machine.
+import BenchSupport
+import ChainCrypto
+import Foundation
+import GRPCCore
+import Ledger
+import Node
+import RPC
+import Wire
+
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let environment = ProcessInfo.processInfo.environment
+let loadSeconds = Double(environment["BENCH_NODE_SECONDS"] ?? "") ?? 20
+print(
+  "bench-node: 8 nodes, 2 shards on loopback in this process (\(cores) cores, \(Int(loadSeconds)) s of load)")
+
+// MARK: The ceiling, before the network starts
+
+let ceilingKeys = try (0..<64).map { _ in try Ed25519.PrivateKey() }
+let ceilingItems = try (0..<2048).map { index -> Ed25519.BatchItem in
+  let key = ceilingKeys[index % ceilingKeys.count]
+  let body = Data("transaction \(index)".utf8)
+  return Ed25519.BatchItem(
+    publicKey: key.publicKey, message: body, signature: try key.sign(domain: .transaction, message: body),
+    domain: .transaction)
+}
+let ceilingRun = measure("ed25519 verify, every core", rounds: 3) {
+  guard Ed25519.batchVerifyAll(ceilingItems, concurrency: cores) else {
+    fatalError("batch verification failed")
+  }
+}
+let ceiling = ceilingRun.operationsPerSecond * Double(ceilingItems.count)
+print("  Ed25519 verification ceiling: \(format(ceiling)) sig/s on \(cores) cores")
+
+// MARK: The network, with funded senders
+
+let senderCount = Int(environment["BENCH_NODE_SENDERS"] ?? "") ?? 64
+let senders = try (0..<senderCount).map { _ in try Ed25519.PrivateKey() }
+let network = try await BenchNetwork.start(
+  nodes: 8, shards: 2, basePort: Int(environment["BENCH_NODE_PORT"] ?? "") ?? 27100,
+  participants: senders.enumerated().map { index, key in
+    GenesisParticipant(
+      publicKey: key.publicKey.rawRepresentation, role: .hospital, organisation: "Bench \(index)",
+      displayName: "Bench \(index)", balance: 1_000_000_000)
+  })
+let chainID = network.layout.chainID
+let adminToken = try await network.api("node-1").login(
+  LoginRequest(username: network.layout.adminUsername, password: try network.layout.adminPassword())
+).accessToken
+let admin: Metadata = ["authorization": "Bearer \(adminToken)"]
+let members = try await network.members(token: adminToken)
+let shardOf = { (key: Ed25519.PrivateKey) in Ledger.shard(of: key.publicKey.address, shardCount: 2) }
+print(
+  "  network up: shards \(members.keys.sorted().map { "\($0): \(members[$0]!.joined(separator: ", "))" }.joined(separator: "; "))"
+)
+
+/// One sender's transfers, signed here, to a recipient of the same shard.
+final class Sender: @unchecked Sendable {
+  let key: Ed25519.PrivateKey
+  let recipient: Address
+  let nodes: [String]
+  private(set) var nonce: UInt64 = 0
+
+  init(key: Ed25519.PrivateKey, recipient: Address, nodes: [String]) {
+    self.key = key
+    self.recipient = recipient
+    self.nodes = nodes
+  }
+
+  func nextTransfer(chainID: String) throws -> SignedTransaction {
+    nonce += 1
+    let body = TransactionBody(
+      chainID: chainID, sender: key.publicKey.address.rawRepresentation, nonce: nonce,
+      createdAtMs: UInt64(Date().timeIntervalSince1970 * 1000),
+      payload: .transfer(Transfer(recipient: recipient.rawRepresentation, amount: 1)))
+    let bytes = try body.serializedData()
+    return SignedTransaction(
+      body: bytes,
+      signatures: [
+        Signature(
+          publicKey: key.publicKey.rawRepresentation,
+          signature: try key.sign(domain: .transaction, message: bytes))
+      ])
+  }
+}
+
+let load = senders.enumerated().map { index, key in
+  let shard = shardOf(key)
+  let peers = senders.filter { shardOf($0) == shard && $0.publicKey != key.publicKey }
+  let recipient = (peers.isEmpty ? key : peers[index % peers.count]).publicKey.address
+  return Sender(key: key, recipient: recipient, nodes: members[shard] ?? [])
+}
+
+func isCommitted(_ status: TransactionStatus?) -> Bool {
+  guard let status, status.reason.isEmpty else { return false }
+  return status.state == .shardCommitted || status.state == .final
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+  guard !values.isEmpty else { return .nan }
+  let sorted = values.sorted()
+  return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+// MARK: Throughput: every sender streams its transfers in nonce order, waiting only for admission
+
+let verificationsBefore = Ed25519.verificationCount
+let start = ContinuousClock.now
+let deadline = start + .seconds(loadSeconds)
+let submitted: [[Data]] = try await withThrowingTaskGroup(of: [Data].self) { group in
+  for (index, sender) in load.enumerated() {
+    group.addTask {
+      let node = sender.nodes[index % max(sender.nodes.count, 1)]
+      var ids: [Data] = []
+      while ContinuousClock.now < deadline {
+        let transaction = try sender.nextTransfer(chainID: chainID)
+        let response = try await network.api(node).submitTransaction(
+          SubmitTransactionRequest(transaction: transaction, waitFor: .admitted), metadata: admin)
+        ids.append(response.txID)
+      }
+      return ids
+    }
+  }
+  var all: [[Data]] = []
+  for try await ids in group { all.append(ids) }
+  return all
+}
+print("  submitted \(submitted.reduce(0) { $0 + $1.count }) transfers; waiting for them to commit")
+// Wait for every submitted transfer to be decided (the node answers when its shard committed it);
+// one not committed within 3 s counts as lost.
+let decided: [(Bool, ContinuousClock.Instant)] = try await withThrowingTaskGroup(
+  of: [(Bool, ContinuousClock.Instant)].self
+) { group in
+  for (index, ids) in submitted.enumerated() {
+    let node = load[index].nodes[index % max(load[index].nodes.count, 1)]
+    group.addTask {
+      var results: [(Bool, ContinuousClock.Instant)] = []
+      for id in ids {
+        let status = try? await network.api(node).getTransaction(
+          GetTransactionRequest(txID: id, waitFor: .shardCommitted, timeoutMs: 3_000), metadata: admin)
+        results.append((isCommitted(status), ContinuousClock.now))
+      }
+      return results
+    }
+  }
+  var all: [(Bool, ContinuousClock.Instant)] = []
+  for try await results in group { all += results }
+  return all
+}
+let committedCount = decided.filter(\.0).count
+let lastCommit = decided.filter(\.0).map(\.1).max() ?? ContinuousClock.now
+let elapsed = (lastCommit - start).seconds
+let transactionsPerSecond = Double(committedCount) / elapsed
+let checksPerTransaction =
+  Double(Ed25519.verificationCount - verificationsBefore) / Double(max(committedCount, 1))
+let submittedCount = submitted.reduce(0) { $0 + $1.count }
+print(
+  "  throughput run: \(submittedCount) transfers from \(senderCount) senders, \(committedCount) committed in "
+    + String(format: "%.1f s; %.1f signature checks per committed transfer", elapsed, checksPerTransaction))
+
+// MARK: Latency: clients that wait for each transfer, to shard-committed and to final
+
+func timedTransfers(_ senders: [Sender], waitFor: Commitment, seconds: Double) async throws -> [Double] {
+  let end = ContinuousClock.now + .seconds(seconds)
+  return try await withThrowingTaskGroup(of: [Double].self) { group in
+    for (index, sender) in senders.enumerated() {
+      group.addTask {
+        let node = sender.nodes[index % max(sender.nodes.count, 1)]
+        var latencies: [Double] = []
+        while ContinuousClock.now < end {
+          let transaction = try sender.nextTransfer(chainID: chainID)
+          let begin = ContinuousClock.now
+          // A sender whose earlier transfer was lost is refused (bad nonce) from then on: it stops.
+          guard
+            let response = try? await network.api(node).submitTransaction(
+              SubmitTransactionRequest(transaction: transaction, waitFor: waitFor, timeoutMs: 60_000),
+              metadata: admin)
+          else { break }
+          if isCommitted(response.status) { latencies.append((ContinuousClock.now - begin).seconds * 1000) }
+        }
+        return latencies
+      }
+    }
+    var all: [Double] = []
+    for try await latencies in group { all += latencies }
+    return all
+  }
+}
+async let shardCommitted = timedTransfers(Array(load.prefix(16)), waitFor: .shardCommitted, seconds: 10)
+async let final = timedTransfers(Array(load.dropFirst(16).prefix(8)), waitFor: .final, seconds: 10)
+let (toCommitted, toFinal) = try await (shardCommitted, final)
+
+// MARK: Images: upload through one member of the patient's shard, download from another
+
+let patient = try await network.api("node-1").createUser(
+  CreateUserRequest(
+    username: "bench-patient", password: "bench-password-1", role: .patient, organisation: "Bench",
+    displayName: "Bench patient", waitFor: .shardCommitted), metadata: admin
+).user!
+let patientToken = try await network.api("node-1").login(
+  LoginRequest(username: "bench-patient", password: "bench-password-1")
+).accessToken
+let patientCall: Metadata = ["authorization": "Bearer \(patientToken)"]
+let imageBytes = 32 << 20
+let image: Data = {
+  var bytes = Data(count: imageBytes)
+  bytes.withUnsafeMutableBytes { buffer in
+    for index in stride(from: 0, to: buffer.count, by: 8) {
+      buffer.storeBytes(of: UInt64(index) &* 0x9E37_79B9_7F4A_7C15, toByteOffset: index, as: UInt64.self)
+    }
+  }
+  return bytes
+}()
+let session = try await network.api("node-1").beginUpload(
+  BeginUploadRequest(
+    patient: patient.address, kind: "covid19-ct", mediaType: "application/dicom",
+    totalSize: UInt64(image.count),
+    contentHash: SHA256.hash(image).data, modality: "CT", studyInstanceUID: "1.2.826.0.1.3680043.10.99",
+    waitFor: .shardCommitted), metadata: patientCall)
+let chunk = Int(session.chunkSize == 0 ? 1 << 20 : session.chunkSize)
+let uploadStart = ContinuousClock.now
+let uploaded = try await network.api("node-1").uploadImage(metadata: patientCall) { writer in
+  for offset in stride(from: 0, to: image.count, by: chunk) {
+    try await writer.write(
+      UploadChunk(
+        sessionID: session.sessionID, offset: UInt64(offset),
+        data: image.subdata(in: offset..<min(offset + chunk, image.count))))
+  }
+}
+let uploadSeconds = (ContinuousClock.now - uploadStart).seconds
+let reader = members[patient.shard]?.first { $0 != "node-1" } ?? "node-1"
+let downloadStart = ContinuousClock.now
+let downloaded = try await network.api(reader).download(
+  DownloadRequest(recordID: uploaded.recordID), metadata: patientCall
+) { response in
+  var bytes = 0
+  for try await message in response.messages {
+    if case .chunk(let part) = message.part { bytes += part.data.count }
+  }
+  return bytes
+}
+let downloadSeconds = (ContinuousClock.now - downloadStart).seconds
+guard downloaded == image.count else { fatalError("downloaded \(downloaded) of \(image.count) bytes") }
+
+await network.stop()
+
+// MARK: Report
+
+let ceilingPerTransaction = ceiling / checksPerTransaction
+let met = report(
+  "Node: committed transfers per second (8 nodes, 2 shards, loopback TLS)",
+  [
+    Comparison(
+      name: "committed transfers", unit: "tx/s", ours: transactionsPerSecond, anchor: ceilingPerTransaction,
+      anchorName: String(format: "ceiling ÷ %.1f checks", checksPerTransaction), target: 0.5)
+  ])
+let markdown = environment["BENCH_MARKDOWN"] == "1"
+let lines = [
+  String(
+    format: "Ed25519 ceiling: %@ sig/s on %d cores; %.1f signature checks per committed transfer",
+    format(ceiling), cores, checksPerTransaction),
+  String(
+    format: "latency to shard-committed: p50 %.0f ms, p99 %.0f ms (%d transfers, 16 clients)",
+    percentile(toCommitted, 0.5),
+    percentile(toCommitted, 0.99), toCommitted.count),
+  String(
+    format: "latency to final: p50 %.0f ms, p99 %.0f ms (%d transfers, 8 clients)", percentile(toFinal, 0.5),
+    percentile(toFinal, 0.99), toFinal.count),
+  String(
+    format: "image upload: %.1f MB/s; download from another member of the shard: %.1f MB/s (%d MiB)",
+    Double(image.count) / uploadSeconds / 1e6, Double(image.count) / downloadSeconds / 1e6, image.count >> 20),
+]
+for line in lines { print(markdown ? "- \(line)" : "  \(line)") }
+print(met ? "\nall targets met" : "\nsome targets missed (see above)")
