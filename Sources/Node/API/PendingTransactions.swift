@@ -55,19 +55,25 @@ final class PendingTransactions: Sendable {
   /// `sender`'s pending transactions after its committed nonce, in nonce order. Entries at or below
   /// the committed nonce, too old, or decided in a block (`isDecided`) are dropped, and so is every
   /// later one after a decided or expired gap: those can no longer be committed with their nonce.
-  func pending(of sender: Address, committedNonce: UInt64, nowMs: UInt64, isDecided: (Data) -> Bool)
-    -> [Entry]
-  {
+  ///
+  /// Which entries are decided is asked before `committedNonce` is read: a block applied in between
+  /// then raises the committed nonce past the entries it decided, instead of leaving a decided entry
+  /// above a stale nonce that would look like a gap and drop every later transaction of the sender.
+  func pending(
+    of sender: Address, nowMs: UInt64, isDecided: (Data) -> Bool,
+    committedNonce: () async throws -> UInt64
+  ) async rethrows -> (entries: [Entry], committedNonce: UInt64) {
     let candidates = book.withLock { book in
       book.pending.values.filter { $0.sender == sender }.sorted { $0.nonce < $1.nonce }
-    }
+    }.map { (entry: $0, decided: isDecided($0.id)) }
+    let committed = try await committedNonce()
     var kept: [Entry] = []
     var dropped: [Data] = []
-    var expected = committedNonce + 1
-    for entry in candidates {
+    var expected = committed + 1
+    for (entry, decided) in candidates {
       if entry.nonce < expected {
         dropped.append(entry.id)
-      } else if entry.nonce == expected, nowMs < entry.submittedAtMs + lifetimeMs, !isDecided(entry.id) {
+      } else if entry.nonce == expected, nowMs < entry.submittedAtMs + lifetimeMs, !decided {
         kept.append(entry)
         expected += 1
       } else {
@@ -76,6 +82,6 @@ final class PendingTransactions: Sendable {
       }
     }
     book.withLock { book in for id in dropped { book.pending[id] = nil } }
-    return kept
+    return (kept, committed)
   }
 }

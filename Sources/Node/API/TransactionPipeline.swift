@@ -82,16 +82,18 @@ struct TransactionPipeline {
   private func pendingEntries(of sender: Address, committedNonce known: UInt64?) async throws
     -> (pending: [PendingTransactions.Entry], committed: UInt64)
   {
-    let committed: UInt64
-    if let known {
-      committed = known
-    } else {
-      do { committed = try await context.backend.account(sender)?.nonce ?? 0 } catch { throw error.rpcError }
-    }
-    let ledger = context.ledger
-    let pending = context.pending.pending(of: sender, committedNonce: committed, nowMs: context.nowMs) { id in
-      (try? ledger.transactionStatus(id: id)) != nil
-    }
+    let (ledger, backend) = (context.ledger, context.backend)
+    let (pending, committed) = try await context.pending.pending(
+      of: sender, nowMs: context.nowMs,
+      isDecided: { id in (try? ledger.transactionStatus(id: id)) != nil },
+      committedNonce: {
+        if let known { return known }
+        do throws(ChainBackendError) {
+          return try await backend.account(sender)?.nonce ?? 0
+        } catch {
+          throw error.rpcError
+        }
+      })
     return (pending, committed)
   }
 
