@@ -217,6 +217,26 @@ import Wire
     #expect(try LedgerStore(path: dir.file("b.sqlite")).head(shard: 0).height == head.height + 1)
   }
 
+  /// A validator back in a shard it left installs a snapshot over its older blocks of that shard: the
+  /// transactions those blocks decided are no longer reported from here (the blocks and their proofs
+  /// are gone), instead of failing as a damaged index naming missing blocks.
+  @Test func aSnapshotOverOlderBlocksForgetsTheirIndex() throws {
+    let dir = TemporaryDirectory()
+    let work = try Workload()
+    let store = try LedgerStore(path: dir.file("ledger.sqlite"))
+    try work.persist(into: store)
+    let head = try store.head(shard: 0)
+    #expect(try store.transactionStatus(id: work.recordIDs[0]) != nil)
+    #expect(try !store.emittedReceipts(shard: 0, from: 1, to: head.height).isEmpty)
+    let chunks = try store.snapshot(shard: 0, pageSize: 50)
+    let headBlock = try #require(try store.tblock(shard: 0, height: head.height))
+    try store.installSnapshot(shard: 0, chunks: chunks, block: headBlock, stateRoot: head.stateRoot)
+    #expect(try store.head(shard: 0) == head)
+    #expect(try store.transactionStatus(id: work.recordIDs[0]) == nil)
+    #expect(try store.emittedReceipts(shard: 0, from: 1, to: head.height).isEmpty)
+    #expect(try store.tblock(shard: 0, height: head.height) == headBlock)
+  }
+
   /// The transaction pipeline checks a new transaction against a head and the state as of that head:
   /// a block committed while it reads must show in neither.
   @Test func aSnapshotSeesNoBlockCommittedWhileItReads() throws {

@@ -117,7 +117,9 @@ extension LedgerStore {
   /// Replaces `shard`'s state with a snapshot taken at `block` (a committed, verified block of that
   /// shard): the entries must be sorted, unique, and reproduce `block`'s state root `stateRoot`, which
   /// the caller trusts from the next block's parent_state_root or an RBlock's coverage. The block
-  /// becomes the shard's base; later blocks are committed on top of it.
+  /// becomes the shard's base; later blocks are committed on top of it. Blocks of the shard stored
+  /// before (from an earlier stay in it) go, with their index rows: the transactions they decided are
+  /// then answered by the members that hold those blocks.
   public func installSnapshot(shard: UInt32, chunks: [StateSnapshotChunk], block: TBlock, stateRoot: Data)
     throws
   {
@@ -153,6 +155,10 @@ extension LedgerStore {
     try write("installing a snapshot of shard \(shard)") { db in
       try db.execute(sql: "DELETE FROM state WHERE shard = ?", arguments: [Int64(shard)])
       try db.execute(sql: "DELETE FROM tblock WHERE shard = ?", arguments: [Int64(shard)])
+      // The index rows and emitted receipts of the blocks just deleted (a validator back in a shard it
+      // left held its older blocks): left behind, they would name blocks that are no longer here.
+      try db.execute(sql: "DELETE FROM tx_index WHERE shard = ?", arguments: [Int64(shard)])
+      try db.execute(sql: "DELETE FROM emitted_receipt WHERE shard = ?", arguments: [Int64(shard)])
       let insert = try db.makeStatement(sql: "INSERT INTO state (shard, key, value) VALUES (?, ?, ?)")
       for entry in rows { try insert.execute(arguments: [Int64(shard), entry.key, entry.value]) }
       try db.execute(
