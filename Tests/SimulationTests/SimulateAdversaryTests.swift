@@ -19,6 +19,9 @@ import Testing
     s.rate = 40
     s.accounts = 32
     s.trials = 100
+    // Transfers only: with records and images, a validator new to a shard votes content it does not
+    // hold yet invalid and loses a little reputation, noise beside what each adversary does to it.
+    s.mix = .transfersOnly
     return SimulationRunner.run(s)
   }
 

@@ -17,6 +17,7 @@ public final class Simulator {
     case restart(node: Int)
     case submitLoad
     case resubmit(txID: Data)
+    case contentUploaded(txID: Data)
     case adversary(node: Int)
   }
 
@@ -95,6 +96,7 @@ public final class Simulator {
       nodes.append(node)
       indexOf[node.address] = index
     }
+    contentHeldAt = Array(repeating: [:], count: nodes.count)
   }
 
   /// The signature scheme in use ("ed25519" or "simulated").
@@ -179,6 +181,8 @@ public final class Simulator {
       restart(index)
     case .submitLoad:
       submitLoad()
+    case .contentUploaded(let txID):
+      contentUploaded(txID)
     case .resubmit(let txID):
       resubmit(txID)
     case .adversary(let index):
@@ -236,7 +240,17 @@ public final class Simulator {
     }
     for request in ready.validations {
       guard node.ledger.current == request.shard else { continue }
-      let bits = node.ledger.currentLedger.validate(request, rules: rules, rblocks: node.ledger.rblocks)
+      let held = contentHeldAt[index]
+      let now = self.now
+      let missing = Box<[Data]>([])
+      let bits = node.ledger.currentLedger.validate(
+        request, rules: rules, rblocks: node.ledger.rblocks,
+        holdsContent: { id in
+          if (held[id] ?? .max) <= now { return true }
+          missing.value.append(id)
+          return false
+        })
+      for id in missing.value { fetchContent(id, for: index) }
       schedule(
         .input(
           node: index, incarnation: node.incarnation,
@@ -434,8 +448,12 @@ public final class Simulator {
   var honestMajorityHeld = true
   /// The validator each transaction was last submitted to.
   var lastSubmittedTo: [Data: Int] = [:]
+  /// When each validator holds the content of each record or image (by transaction id) in its blob store.
+  var contentHeldAt: [[Data: UInt64]] = []
   /// When each directed link (from · validators + to) is free again, in microseconds (with a bandwidth).
   var linkFreeAtUs: [Int: UInt64] = [:]
+  /// The same for content (Simulator+Bandwidth.swift).
+  var bulkLinkFreeAtUs: [Int: UInt64] = [:]
   /// Called after every event when set (`sehc simulate` samples a run through it, Experiment/).
   var afterEvent: ((Simulator) -> Void)?
 }

@@ -5,12 +5,14 @@ public struct SimulationResult: Sendable, Hashable, Codable {
   /// "simulated" (the cost model of `SimulatedSignatureScheme`) or "ed25519".
   public var signatureScheme: String
   public var counts: Counts
-  /// Transfers accepted by their home shard per simulated second of the active period.
+  /// Transactions accepted by their home shard per simulated second of the active period.
   public var throughput: Double
   /// From first submission to the home shard's decision (shard-committed), milliseconds.
   public var commitLatency: Percentiles
   /// From first submission to the RBlock that covers the decision (final), milliseconds.
   public var finalLatency: Percentiles
+  /// The same counts and latencies for each kind of transaction in the load, in ``LoadKind`` order.
+  public var kinds: [KindResult]
   /// Reputation of every group of validators at every RBlock.
   public var reputation: [ReputationPoint]
   public var security: Security
@@ -27,6 +29,20 @@ public struct SimulationResult: Sendable, Hashable, Codable {
     public var rblocks: UInt64 = 0
     public var epochs = 0
     public var events = 0
+  }
+
+  /// What happened to the transactions of one kind.
+  public struct KindResult: Sendable, Hashable, Codable {
+    public var kind: LoadKind
+    public var submitted = 0
+    public var accepted = 0
+    public var crossShard = 0
+    /// Cross-shard ones whose target shard refused them (then compensated at home).
+    public var aborted = 0
+    /// From making a record or image to its submission, once a majority of its patient's shard holds
+    /// the content, milliseconds (empty for other kinds).
+    public var uploadLatency: Percentiles
+    public var commitLatency: Percentiles
   }
 
   public struct Percentiles: Sendable, Hashable, Codable {

@@ -41,9 +41,35 @@ public enum SimulationRunner {
       settings: settings, signatureScheme: simulator.signatureScheme, counts: counts,
       throughput: Double(counts.accepted) / max(settings.durationSeconds, 1e-9),
       commitLatency: .init(commit), finalLatency: .init(final),
+      kinds: kindResults(workload, mix: scenario.workload.mix),
       reputation: reputationPoints(recorder, kinds: maliciousKinds, nodes: settings.nodes),
       security: security(recorder, settings: settings, malicious: Set(maliciousKinds.keys)),
       violations: report.violations)
+  }
+
+  /// Counts and latencies by kind of transaction.
+  static func kindResults(_ workload: WorkloadState, mix: WorkloadMix) -> [SimulationResult.KindResult] {
+    mix.kinds.map { kind in
+      var result = SimulationResult.KindResult(kind: kind, uploadLatency: .init([]), commitLatency: .init([]))
+      var uploads: [UInt64] = []
+      var commits: [UInt64] = []
+      for id in workload.order {
+        guard let submitted = workload.submitted[id], submitted.kind == kind else { continue }
+        result.submitted += 1
+        if submitted.made.contentBytes > 0 { uploads.append(submitted.time - submitted.made.createdAt) }
+        guard let decided = workload.homeDecided[id] else { continue }
+        commits.append(decided.time - submitted.time)
+        guard decided.accepted else { continue }
+        result.accepted += 1
+        guard submitted.home != submitted.target else { continue }
+        result.crossShard += 1
+        let apply = workload.receiptDecided[WorkloadState.decisionKey(.apply, id, shard: submitted.target)]
+        if apply?.accepted == false { result.aborted += 1 }
+      }
+      result.uploadLatency = .init(uploads)
+      result.commitLatency = .init(commits)
+      return result
+    }
   }
 
   static func reputationPoints(

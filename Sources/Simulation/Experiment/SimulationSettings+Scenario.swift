@@ -57,6 +57,8 @@ extension SimulationSettings {
     s.workload.accounts = accounts
     s.workload.closedAccounts = 0
     s.workload.ratePerSecond = rate
+    s.workload.mix = mix
+    s.workload.imageMaxMiB = imageMaxMiB
     s.workload.initialBalance = 1_000_000
     s.workload.resubmitAfterMs = max(3_000, 4 * electionTimeoutMs)
     s.checkLiveness = false

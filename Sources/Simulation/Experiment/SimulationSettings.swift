@@ -34,8 +34,12 @@ public struct SimulationSettings: Sendable, Hashable, Codable {
   public var partitions: [PartitionWindow] = []
 
   // Load.
-  /// Transfers submitted per simulated second.
+  /// Transactions made per simulated second.
   public var rate = 200.0
+  /// Their kinds.
+  public var mix = WorkloadMix.healthcare
+  /// Images are 1 MiB to this many MiB.
+  public var imageMaxMiB: UInt64 = 16
   public var accounts = 256
   /// Real Ed25519 signatures instead of the cost model.
   public var realSignatures = false

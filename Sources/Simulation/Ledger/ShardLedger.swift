@@ -26,12 +26,16 @@ public struct ShardLedger: Sendable {
   func snapshot(at height: UInt64) -> ToyState? { snapshots[height] }
 
   /// One bit per entry: valid against the state after the parent with the rewards credited and the
-  /// earlier valid entries applied.
-  func validate(_ request: ValidationRequest, rules: ToyRules, rblocks: [UInt64: RBlock]) -> [Bool] {
+  /// earlier valid entries applied; a record or image also needs its content in `holdsContent` (the
+  /// voter's blob store).
+  func validate(
+    _ request: ValidationRequest, rules: ToyRules, rblocks: [UInt64: RBlock],
+    holdsContent: @escaping (Data) -> Bool
+  ) -> [Bool] {
     var scratch = state
     rules.creditRewards(&scratch, shard: shard, upTo: request.header.rblockHeight, rblocks: rblocks)
     return request.entries.enumerated().map { index, entry in
-      rules.execute(entry, index: index, shard: shard, state: &scratch).valid
+      rules.execute(entry, index: index, shard: shard, state: &scratch, holdsContent: holdsContent).valid
     }
   }
 
@@ -69,7 +73,9 @@ public struct ShardLedger: Sendable {
 
   /// Replaces the state with a snapshot taken at `height` (a validator moving into the shard), with the
   /// blocks up to it.
-  mutating func install(state: ToyState, height: UInt64, blocks: [UInt64: TBlock], results: [UInt64: ApplyResult]) {
+  mutating func install(
+    state: ToyState, height: UInt64, blocks: [UInt64: TBlock], results: [UInt64: ApplyResult]
+  ) {
     self.state = state
     self.height = height
     self.blocks = blocks.filter { $0.key <= height }

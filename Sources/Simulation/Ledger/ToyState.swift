@@ -4,20 +4,27 @@ import Foundation
 import Wire
 
 /// The state of one shard of the toy application the simulator runs under consensus: account balances,
-/// the cross-shard transfers it took part in, the receipts it decided, and the rewards it credited.
-/// Deterministic; its root is the SHA-256 of its sorted contents.
+/// the transactions whose sender lives here, the records and grant copies its patients and grantees
+/// received, the receipts it decided, and the rewards it credited. Deterministic; its root is the
+/// SHA-256 of its sorted contents.
 public struct ToyState: Sendable, Hashable {
-  /// What the home shard did with a transfer.
+  /// What the home shard did with a transaction.
   public enum HomeStatus: UInt8, Sendable, Hashable {
-    /// Debited (and, within one shard, credited).
+    /// Carried out (a transfer debited, a grant created; within one shard, the target side too).
     case applied = 1
-    /// Debited, then refunded after the target shard aborted.
-    case refunded = 2
+    /// Carried out, then compensated after the target shard aborted: a transfer refunded, a grant
+    /// revoked (a record's home side only consumed the nonce, so nothing is undone).
+    case compensated = 2
   }
 
   public private(set) var balances: [Data: UInt64] = [:]
-  /// Transfers whose sender lives here.
+  /// Transactions whose sender lives here.
   public private(set) var home: [Data: HomeStatus] = [:]
+  /// Records and images of the patients living here, by record id (the transaction id): true for an
+  /// image.
+  public private(set) var records: [Data: Bool] = [:]
+  /// Copies of the grants to the grantees living here, by grant id.
+  public private(set) var grantCopies: Set<Data> = []
   /// Receipts decided here, by receipt key (kind byte || tx id): true if applied, false if rejected.
   public private(set) var decided: [Data: Bool] = [:]
   /// RBlocks whose rewards are credited.
@@ -64,6 +71,17 @@ public struct ToyState: Sendable, Hashable {
     fold(Data("r".utf8) + key + Data([applied ? 1 : 0]), sign: 1)
   }
 
+  public mutating func addRecord(_ id: Data, image: Bool) {
+    guard records[id] == nil else { return }
+    records[id] = image
+    fold(Data("d".utf8) + id + Data([image ? 1 : 0]), sign: 1)
+  }
+
+  public mutating func addGrantCopy(_ id: Data) {
+    guard grantCopies.insert(id).inserted else { return }
+    fold(Data("g".utf8) + id, sign: 1)
+  }
+
   public mutating func noteRewards(upTo height: UInt64, credited amount: UInt64) {
     rewardsCreditedUpTo = height
     rewardsCredited += amount
@@ -80,12 +98,13 @@ public struct ToyState: Sendable, Hashable {
   private func be(_ value: UInt64) -> Data { withUnsafeBytes(of: value.bigEndian) { Data($0) } }
 }
 
-/// The toy application's rules: transfers between accounts, cross-shard transfers through receipts,
-/// closed accounts that refuse credits (so that target shards abort), rewards from RBlocks.
+/// The toy application's rules: transfers, records, images and grants between accounts, carried to
+/// another shard through receipts; closed accounts that refuse every incoming side (so that target
+/// shards abort); rewards from RBlocks.
 public struct ToyRules: Sendable {
   public let shardCount: UInt32
   public let chainID: String
-  /// Accounts that refuse incoming transfers.
+  /// Accounts that refuse incoming transfers, records and grants.
   public let closed: Set<Data>
 
   public init(shardCount: UInt32, chainID: String, closed: Set<Data>) {
@@ -100,20 +119,14 @@ public struct ToyRules: Sendable {
     Data([UInt8(truncatingIfNeeded: kind.rawValue)]) + txID
   }
 
-  /// The transfer in a transaction entry.
-  static func transfer(_ tx: SignedTransaction) -> (id: Data, sender: Data, recipient: Data, amount: UInt64)? {
-    guard let body = try? TransactionBody(serializedBytes: tx.body), case .transfer(let transfer)? = body.payload,
-      transfer.recipient.count == 20, transfer.amount > 0
-    else { return nil }
-    return (SHA256.hash(tx.body).data, body.sender, transfer.recipient, transfer.amount)
-  }
-
   /// Credits the rewards of the RBlocks up to `height` not credited yet to the validator accounts of
   /// `shard`.
   func creditRewards(_ state: inout ToyState, shard: UInt32, upTo height: UInt64, rblocks: [UInt64: RBlock]) {
     guard height > state.rewardsCreditedUpTo else { return }
     for h in (state.rewardsCreditedUpTo + 1)...height {
-      guard let block = rblocks[h], let header = try? RBlockHeader(serializedBytes: block.header) else { continue }
+      guard let block = rblocks[h], let header = try? RBlockHeader(serializedBytes: block.header) else {
+        continue
+      }
       var credited: UInt64 = 0
       for reward in header.rewards where self.shard(of: reward.account) == shard {
         state.credit(reward.account, reward.amount)
@@ -125,47 +138,55 @@ public struct ToyRules: Sendable {
   }
 
   /// Carries out entry `entry` on `state` if it is valid there; returns whether it was, and the receipt it
-  /// emits (for a cross-shard transfer).
-  func execute(_ entry: CheckedEntry, index: Int, shard: UInt32, state: inout ToyState) -> (
-    valid: Bool, emitted: EmittedReceipt?
-  ) {
+  /// emits (for a transaction whose counterparty lives in another shard).
+  ///
+  /// `holdsContent` is the voter's blob store when voting: a record or image is valid in its patient's
+  /// shard only if the voter holds its content. Applying a decided block passes nil, because the
+  /// block's decision bits, not the local store, say what was accepted.
+  func execute(
+    _ entry: CheckedEntry, index: Int, shard: UInt32, state: inout ToyState,
+    holdsContent: ((Data) -> Bool)? = nil
+  ) -> (valid: Bool, emitted: EmittedReceipt?) {
     guard entry.invalidReason == nil, let decoded = entry.entry else { return (false, nil) }
     switch decoded.entry {
-    case .transaction(let tx):
-      guard let t = ToyRules.transfer(tx), state.home[t.id] == nil, self.shard(of: t.sender) == shard,
-        (state.balances[t.sender] ?? 0) >= t.amount
+    case .transaction(let signed):
+      guard let tx = ToyTransaction(signed), state.home[tx.id] == nil, self.shard(of: tx.sender) == shard,
+        (state.balances[tx.sender] ?? 0) >= tx.amount
       else { return (false, nil) }
-      let target = self.shard(of: t.recipient)
-      if target == shard && closed.contains(t.recipient) { return (false, nil) }
-      state.setBalance(t.sender, state.balances[t.sender]! - t.amount)
-      state.setHome(t.id, .applied)
+      let target = self.shard(of: tx.counterparty)
+      if target == shard && !acceptsTarget(tx, holdsContent: holdsContent) { return (false, nil) }
+      if tx.kind == .transfer { state.setBalance(tx.sender, state.balances[tx.sender]! - tx.amount) }
+      state.setHome(tx.id, .applied)
       if target == shard {
-        state.credit(t.recipient, t.amount)
+        applyTarget(tx, state: &state)
         return (true, nil)
       }
-      return (true, EmittedReceipt(entryIndex: index, kind: .apply, txID: t.id, targetShard: target))
+      return (true, EmittedReceipt(entryIndex: index, kind: .apply, txID: tx.id, targetShard: target))
     case .receipt(let receipt):
       let key = ToyRules.receiptKey(receipt.kind, receipt.txID)
       // A receipt decided before is valid and does nothing: only a first decision can reject it.
       guard state.decided[key] == nil else { return (true, nil) }
       switch receipt.kind {
       case .apply:
-        guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .transaction(let tx)? = entry.entry,
-          let t = ToyRules.transfer(tx), t.id == receipt.txID, self.shard(of: t.recipient) == shard,
-          !closed.contains(t.recipient)
+        guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry),
+          case .transaction(let signed)? = entry.entry,
+          let tx = ToyTransaction(signed), tx.id == receipt.txID, self.shard(of: tx.counterparty) == shard,
+          acceptsTarget(tx, holdsContent: holdsContent)
         else { return (false, nil) }
-        state.credit(t.recipient, t.amount)
+        applyTarget(tx, state: &state)
         state.setDecided(key, applied: true)
         return (true, nil)
       case .abort:
-        // Only the transfer's own target shard can abort it.
-        guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .receipt(let inner)? = entry.entry,
-          let source = try? TBlockEntry(serializedBytes: inner.sourceEntry), case .transaction(let tx)? = source.entry,
-          let t = ToyRules.transfer(tx), t.id == receipt.txID, state.home[t.id] == .applied,
-          self.shard(of: t.recipient) == receipt.sourceShard
+        // Only the transaction's own target shard can abort it.
+        guard let entry = try? TBlockEntry(serializedBytes: receipt.sourceEntry),
+          case .receipt(let inner)? = entry.entry,
+          let source = try? TBlockEntry(serializedBytes: inner.sourceEntry),
+          case .transaction(let signed)? = source.entry,
+          let tx = ToyTransaction(signed), tx.id == receipt.txID, state.home[tx.id] == .applied,
+          self.shard(of: tx.counterparty) == receipt.sourceShard
         else { return (false, nil) }
-        state.credit(t.sender, t.amount)
-        state.setHome(t.id, .refunded)
+        if tx.kind == .transfer { state.credit(tx.sender, tx.amount) }
+        state.setHome(tx.id, .compensated)
         state.setDecided(key, applied: true)
         return (true, nil)
       default:
@@ -176,17 +197,36 @@ public struct ToyRules: Sendable {
     }
   }
 
+  /// Whether the counterparty's shard takes `tx`'s target side: the counterparty is open and, for
+  /// content, the voter holds it.
+  private func acceptsTarget(_ tx: ToyTransaction, holdsContent: ((Data) -> Bool)?) -> Bool {
+    guard !closed.contains(tx.counterparty) else { return false }
+    guard tx.carriesContent, let holdsContent else { return true }
+    return holdsContent(tx.id)
+  }
+
+  private func applyTarget(_ tx: ToyTransaction, state: inout ToyState) {
+    switch tx.kind {
+    case .transfer: state.credit(tx.counterparty, tx.amount)
+    case .record: state.addRecord(tx.id, image: false)
+    case .image: state.addRecord(tx.id, image: true)
+    case .grant: state.addGrantCopy(tx.id)
+    }
+  }
+
   /// A rejected entry: an APPLY receipt whose proof checked out, rejected by a majority and not decided
   /// before, is recorded as aborted, and an ABORT goes back to its home shard (docs/protocol.md §7).
   func reject(_ entry: CheckedEntry, index: Int, byMajority: Bool, state: inout ToyState) -> EmittedReceipt? {
     guard byMajority, entry.invalidReason == nil, entry.receiptProof != nil,
       case .receipt(let receipt)? = entry.entry?.entry, receipt.kind == .apply,
-      let source = try? TBlockEntry(serializedBytes: receipt.sourceEntry), case .transaction(let tx)? = source.entry,
-      let t = ToyRules.transfer(tx), self.shard(of: t.recipient) == receipt.targetShard
+      let source = try? TBlockEntry(serializedBytes: receipt.sourceEntry),
+      case .transaction(let signed)? = source.entry,
+      let tx = ToyTransaction(signed), self.shard(of: tx.counterparty) == receipt.targetShard
     else { return nil }
     let key = ToyRules.receiptKey(.apply, receipt.txID)
     guard state.decided[key] == nil else { return nil }
     state.setDecided(key, applied: false)
-    return EmittedReceipt(entryIndex: index, kind: .abort, txID: receipt.txID, targetShard: receipt.sourceShard)
+    return EmittedReceipt(
+      entryIndex: index, kind: .abort, txID: receipt.txID, targetShard: receipt.sourceShard)
   }
 }

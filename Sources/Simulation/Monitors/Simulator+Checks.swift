@@ -37,7 +37,8 @@ extension Simulator {
       let submitted = workload.submitted[id]!
       guard let decided = workload.homeDecided[id] else {
         if liveness {
-          failures.append("transfer \(id.hexShort) submitted at \(submitted.time) ms was never decided")
+          failures.append(
+            "\(submitted.kind) \(id.hexShort) submitted at \(submitted.time) ms was never decided")
         }
         continue
       }
@@ -45,7 +46,8 @@ extension Simulator {
       latencies.append(decided.time - submitted.time)
       if liveness, (workload.finalUpTo[submitted.home] ?? 0) < decided.height {
         failures.append(
-          "transfer \(id.hexShort) decided at shard \(submitted.home) height \(decided.height) is not final")
+          "\(submitted.kind) \(id.hexShort) decided at shard \(submitted.home) height \(decided.height) is not final"
+        )
       }
       guard decided.accepted, let home = reference[submitted.home], home.state.home[id] != nil else {
         continue
@@ -56,14 +58,16 @@ extension Simulator {
       let apply = workload.receiptDecided[WorkloadState.decisionKey(.apply, id, shard: submitted.target)]
       if apply == nil {
         if liveness {
-          failures.append("transfer \(id.hexShort): its target shard \(submitted.target) never decided it")
+          failures.append(
+            "\(submitted.kind) \(id.hexShort): its target shard \(submitted.target) never decided it")
         }
       } else if apply?.accepted == false {
         stats.aborted += 1
         if liveness
           && workload.receiptDecided[WorkloadState.decisionKey(.abort, id, shard: submitted.home)] == nil
         {
-          failures.append("transfer \(id.hexShort): aborted by shard \(submitted.target) but never refunded")
+          failures.append(
+            "\(submitted.kind) \(id.hexShort): aborted by shard \(submitted.target) but never compensated")
         }
       }
     }
@@ -93,9 +97,9 @@ extension Simulator {
       notes: notes, stats: stats, reputationTable: table)
   }
 
-  /// Exactly-once across shards: every cross-shard transfer is applied on both sides, on neither (after
-  /// an abort and its refund), or still on its way; and the tokens add up: balances plus transfers in
-  /// flight equal the initial balances plus the rewards credited.
+  /// Exactly-once across shards: every cross-shard transaction is carried out on both sides, on neither
+  /// (after an abort and its compensation), or still on its way; a target side that was carried out
+  /// left its record or grant copy; and the tokens add up: balances plus transfers in flight equal the initial balances plus the rewards credited.
   func accountingViolations(_ reference: [UInt32: ShardLedger]) -> [String] {
     var violations: [String] = []
     var total: UInt64 = 0
@@ -109,19 +113,28 @@ extension Simulator {
       let submitted = workload.submitted[id]!
       let home = reference[submitted.home]?.state.home[id]
       let target = reference[submitted.target]?.state.decided[ToyRules.receiptKey(.apply, id)]
-      if submitted.home == submitted.target { continue }
+      if submitted.home == submitted.target {
+        if home == .applied, let ledger = reference[submitted.home] {
+          violations += targetEffectViolations(submitted, id: id, in: ledger.state)
+        }
+        continue
+      }
       switch (home, target) {
       case (nil, nil): break
       case (nil, .some):
         violations.append(
-          "transfer \(id.hexShort): the target shard acted but the home shard never applied it")
+          "\(submitted.kind) \(id.hexShort): the target shard acted but the home shard never applied it")
       case (.applied?, nil): inFlight += submitted.amount
       case (.applied?, true?): break
       case (.applied?, false?): inFlight += submitted.amount
-      case (.refunded?, false?): break
-      case (.refunded?, true?):
-        violations.append("transfer \(id.hexShort): refunded and credited (applied twice)")
-      case (.refunded?, nil): violations.append("transfer \(id.hexShort): refunded without an abort")
+      case (.compensated?, false?): break
+      case (.compensated?, true?):
+        violations.append("\(submitted.kind) \(id.hexShort): compensated and carried out (applied twice)")
+      case (.compensated?, nil):
+        violations.append("\(submitted.kind) \(id.hexShort): compensated without an abort")
+      }
+      if target == true, let ledger = reference[submitted.target] {
+        violations += targetEffectViolations(submitted, id: id, in: ledger.state)
       }
     }
     let initial = UInt64(workload.accounts.count) * workload.initialBalance
@@ -132,6 +145,23 @@ extension Simulator {
       )
     }
     return violations
+  }
+
+  /// What a target side carried out must have left: the credit is in the balances, a record or image
+  /// is stored with its kind, a grant's copy is kept.
+  func targetEffectViolations(_ submitted: WorkloadState.Submitted, id: Data, in state: ToyState) -> [String]
+  {
+    switch submitted.kind {
+    case .transfer:
+      return []
+    case .record, .image:
+      let isImage = submitted.kind == .image
+      return state.records[id] == isImage
+        ? [] : ["\(submitted.kind) \(id.hexShort): applied by shard \(submitted.target) but not stored there"]
+    case .grant:
+      return state.grantCopies.contains(id)
+        ? [] : ["grant \(id.hexShort): applied by shard \(submitted.target) but no copy is kept there"]
+    }
   }
 
   /// Validators that vote wrong end below every honest one; a leader that equivocated has its evidence

@@ -16,6 +16,7 @@ public enum Report {
       ("runs.csv", Array(runsCSV(results).utf8)),
       ("reputation.csv", Array(reputationCSV(results).utf8)),
       ("security.csv", Array(securityCSV(results).utf8)),
+      ("kinds.csv", Array(kindsCSV(results).utf8)),
     ]
     files += Charts.all(results).map { ($0.name, $0.chart.png()) }
     return files
@@ -97,6 +98,24 @@ public enum Report {
     return lines.joined(separator: "\n") + "\n"
   }
 
+  static func kindsCSV(_ results: [SimulationResult]) -> String {
+    var lines = [
+      "run,kind,submitted,accepted,cross_shard,aborted,upload_p50_ms,upload_p99_ms,commit_p50_ms,commit_p99_ms"
+    ]
+    for (index, r) in results.enumerated() {
+      for k in r.kinds {
+        lines.append(
+          [
+            "\(index + 1)", k.kind.rawValue, "\(k.submitted)", "\(k.accepted)", "\(k.crossShard)",
+            "\(k.aborted)",
+            decimal(k.uploadLatency.p50, 0), decimal(k.uploadLatency.p99, 0), decimal(k.commitLatency.p50, 0),
+            decimal(k.commitLatency.p99, 0),
+          ].joined(separator: ","))
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
   static func scientific(_ value: Double) -> String { String(format: "%.6e", value) }
 
   /// The mean reputation of honest and of malicious validators at the last sample.
@@ -119,7 +138,7 @@ public enum Report {
 
   /// The terminal table: one row per run.
   public static func table(_ results: [SimulationResult]) -> String {
-    let header = [
+    let header: [String] = [
       "run", "tx/s", "commit p50/p99 ms", "final p50/p99 ms", "rep honest/mal", "P(epoch) reputation calc|MC",
       "P(epoch) random calc|MC", "viol",
     ]
@@ -136,7 +155,30 @@ public enum Report {
         "\(r.violations.count)",
       ])
     }
-    let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+    var text = aligned(rows)
+    let kindHeader = [
+      "run", "kind", "submitted", "accepted", "cross-shard", "aborted", "upload p50/p99 ms",
+      "commit p50/p99 ms",
+    ]
+    var kindRows: [[String]] = [kindHeader]
+    for r in results {
+      for k in r.kinds {
+        kindRows.append([
+          r.settings.label, k.kind.rawValue, "\(k.submitted)", "\(k.accepted)", "\(k.crossShard)",
+          "\(k.aborted)",
+          k.uploadLatency.count == 0
+            ? "-" : "\(decimal(k.uploadLatency.p50, 0))/\(decimal(k.uploadLatency.p99, 0))",
+          "\(decimal(k.commitLatency.p50, 0))/\(decimal(k.commitLatency.p99, 0))",
+        ])
+      }
+    }
+    if kindRows.count > 1 { text += "\n\n" + aligned(kindRows) }
+    return text
+  }
+
+  /// `rows` in columns, the first row a header underlined.
+  static func aligned(_ rows: [[String]]) -> String {
+    let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.enumerated().map { index, row in
       let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
         .joined(separator: "  ")

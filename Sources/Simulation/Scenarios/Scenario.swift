@@ -1,20 +1,26 @@
 import Consensus
 
-/// The load of a simulated run: accounts in every shard, transfers between them at a steady rate (the
-/// recipient is random, so most transfers cross shards when there are several), some to closed accounts
-/// (whose shard refuses the credit, so the transfer is aborted and refunded).
+/// The load of a simulated run: accounts in every shard, transactions between them at a steady rate in
+/// the proportions of `mix` (the counterparty is random, so most cross shards when there are several),
+/// some to closed accounts (whose shard refuses the target side, so the transaction is aborted and
+/// compensated).
 public struct Workload: Sendable, Hashable {
   /// Client accounts.
   public var accounts = 12
-  /// How many of them refuse incoming transfers.
+  /// How many of them refuse incoming transfers, records and grants.
   public var closedAccounts = 1
-  /// Transfers submitted per simulated second.
+  /// Transactions made per simulated second.
   public var ratePerSecond: Double = 20
+  /// The kinds of those transactions.
+  public var mix = WorkloadMix.transfersOnly
+  /// Images are 1 MiB to this many MiB.
+  public var imageMaxMiB: UInt64 = 16
   /// Initial balance of every account.
   public var initialBalance: UInt64 = 1_000
   /// Largest amount of one transfer.
   public var maxAmount: UInt64 = 20
-  /// A client re-submits a transfer not yet decided after this long (to another validator).
+  /// A client re-submits a transaction not yet decided after this long (to another validator), and
+  /// uploads content again that a majority does not hold after this long.
   public var resubmitAfterMs: UInt64 = 3_000
 
   public init() {}
@@ -46,7 +52,7 @@ public struct Scenario: Sendable, Hashable {
   /// Misbehaving validators by index.
   public var behaviours: [Int: Behaviour] = [:]
   public var workload = Workload()
-  /// How long transfers are submitted and faults happen.
+  /// How long transactions are submitted and faults happen.
   public var activeMs: UInt64 = 15_000
   /// A quiet period after the last fault and the last submission, at whose end everything must be
   /// decided and final.

@@ -97,6 +97,9 @@ public enum ScenarioCatalogue {
     default:
       return nil
     }
+    // Half the seeds run the healthcare mix (records, images and grants besides transfers), so that
+    // every family checks exactly-once relay for each kind of transaction.
+    if random.chance(0.5) { s.workload.mix = .healthcare }
     if length == .short { shorten(&s) }
     return s
   }

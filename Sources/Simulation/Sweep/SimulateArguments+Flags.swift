@@ -103,9 +103,20 @@ extension SimulateArguments {
         o.base.partitions.append(window)
       }
     },
-    Flag(name: "rate", value: "TX/S", help: "transfers submitted per simulated second (default 200)") {
+    Flag(name: "rate", value: "TX/S", help: "transactions made per simulated second (default 200)") {
       o, v throws in
       o.base.rate = try number(v, in: 0.1...1_000_000)
+    },
+    Flag(
+      name: "mix", value: "KIND=W,...",
+      help:
+        "relative weights of transfers, records, images and grants (default \(WorkloadMix.healthcare.description))"
+    ) { o, v throws in
+      o.base.mix = try WorkloadMix(parsing: v)
+    },
+    Flag(name: "image-size", value: "MIB", help: "images are 1 MiB to this many MiB (default 16)") {
+      o, v throws in
+      o.base.imageMaxMiB = UInt64(try integer(v, in: 1...4_096))
     },
     Flag(name: "accounts", value: "N", help: "client accounts, spread over the shards (default 256)") {
       o, v throws in
