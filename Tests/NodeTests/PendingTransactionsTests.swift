@@ -80,4 +80,15 @@ struct PendingTransactionsTests {
     #expect(expired.entries.isEmpty)
     #expect(!book.isPending(id(4), nowMs: 1))
   }
+
+  @Test("an entry is due for resending once its interval passed since it was last sent, and not when expired")
+  func dueEntriesAreMarkedSent() {
+    let book = book(nonces: 1...2)
+    book.add(.init(id: id(3), sender: sender, nonce: 3, entry: Data(), submittedAtMs: 2_500))
+    #expect(book.due(nowMs: 2_999, intervalMs: 3_000).isEmpty)
+    #expect(book.due(nowMs: 3_000, intervalMs: 3_000).map(\.nonce) == [1, 2])
+    #expect(book.due(nowMs: 5_000, intervalMs: 3_000).isEmpty, "sent again at 3 s: next due at 6 s")
+    #expect(book.due(nowMs: 6_000, intervalMs: 3_000).map(\.nonce) == [1, 2, 3])
+    #expect(book.due(nowMs: 61_000, intervalMs: 0).map(\.nonce) == [3], "1 and 2 expired at 60 s")
+  }
 }

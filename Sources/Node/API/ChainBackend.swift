@@ -33,6 +33,11 @@ public protocol ChainBackend: Sendable {
   /// transaction is in a mempool; commitment is observed through ``events()`` and the ledger.
   func submit(_ transaction: SignedTransaction) async throws(ChainBackendError)
 
+  /// Hands a transaction admitted before, still undecided, to consensus again (its forward to the home
+  /// shard, or the home shard's copy, may have been lost: a full peer queue, an epoch's handover). The
+  /// default implementation submits it again.
+  func resubmit(_ transaction: SignedTransaction) async throws(ChainBackendError)
+
   /// Block events from now on, until the stream's consumer stops or the node shuts down.
   func events() -> AsyncStream<ChainEvent>
 
@@ -77,6 +82,10 @@ extension ChainBackend {
     } catch {
       throw .unavailable("the ledger cannot be read: \(error)")
     }
+  }
+
+  public func resubmit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
+    try await submit(transaction)
   }
 
   public func assignment(epoch: UInt64) async -> ShardAssignment? {

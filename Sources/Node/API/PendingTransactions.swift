@@ -14,6 +14,13 @@ final class PendingTransactions: Sendable {
     /// The serialized `TBlockEntry`, for checking a later transaction of the sender after it.
     var entry: Data
     var submittedAtMs: UInt64
+    /// When it was last handed to consensus (``due(nowMs:intervalMs:)``).
+    var lastSentAtMs: UInt64
+
+    init(id: Data, sender: Address, nonce: UInt64, entry: Data, submittedAtMs: UInt64) {
+      (self.id, self.sender, self.nonce, self.entry) = (id, sender, nonce, entry)
+      (self.submittedAtMs, self.lastSentAtMs) = (submittedAtMs, submittedAtMs)
+    }
   }
 
   private struct Book {
@@ -47,6 +54,18 @@ final class PendingTransactions: Sendable {
   /// Whether `id` is pending at `nowMs`.
   func isPending(_ id: Data, nowMs: UInt64) -> Bool {
     book.withLock { book in book.pending[id].map { nowMs < $0.submittedAtMs + lifetimeMs } ?? false }
+  }
+
+  /// The pending entries last handed to consensus `intervalMs` or more before `nowMs` and not expired,
+  /// oldest first, marked as handed again now.
+  func due(nowMs: UInt64, intervalMs: UInt64) -> [Entry] {
+    book.withLock { book in
+      let due = book.pending.values.filter {
+        nowMs < $0.submittedAtMs + lifetimeMs && $0.lastSentAtMs + intervalMs <= nowMs
+      }.sorted { ($0.submittedAtMs, $0.nonce) < ($1.submittedAtMs, $1.nonce) }
+      for entry in due { book.pending[entry.id]?.lastSentAtMs = nowMs }
+      return due
+    }
   }
 
   /// Why admission refused `id`, if it did.

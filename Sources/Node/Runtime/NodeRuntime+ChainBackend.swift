@@ -34,6 +34,15 @@ extension NodeRuntime: ChainBackend {
     try await admit(transaction, id: checked.id.data, sender: checked.sender, bytes: size)
   }
 
+  /// Hands `transaction` (checked when it was admitted here) to consensus again, even while the mempool
+  /// still counts it: consensus pools it if it is of this validator's shard and not pooled any more, and
+  /// forwards it to its home shard's members otherwise.
+  public func resubmit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
+    guard state == .running else { throw .unavailable("the node is not running") }
+    metrics.resubmitted.increment()
+    step(.submit([transaction]))
+  }
+
   /// Records a checked transaction in the mempool and hands it to consensus, which keeps it if its
   /// sender's shard is this validator's and forwards it to that shard's members otherwise.
   private func admit(_ transaction: SignedTransaction, id: Data, sender: Address, bytes: Int)

@@ -12,6 +12,8 @@ struct RuntimeMetrics: Sendable {
   let rchainHeight = Gauge(label: "sehc_rchain_height")
   /// Transactions admitted to the mempool.
   let admitted = Counter(label: "sehc_mempool_admitted_total")
+  /// Undecided transactions the client API handed to consensus again (``NodeRuntime/resubmit(_:)``).
+  let resubmitted = Counter(label: "sehc_mempool_resubmitted_total")
   /// Transactions refused by admission (form, signature or bounds).
   let refused = Counter(label: "sehc_mempool_refused_total")
   /// Transactions of this shard pending in the mempool.

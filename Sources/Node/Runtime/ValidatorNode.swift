@@ -18,19 +18,22 @@ public final class ValidatorNode: Sendable {
   private let clientTransport: RPCServerTransport
   private let clientServer: GRPCServer<RPCServerTransport>
   private let serving: Task<Void, any Error>
+  /// Hands undecided transactions admitted here to consensus again (``PendingResender``).
+  private let resending: Task<Void, Never>
   private let metrics: MetricsHTTPServer?
   private let logger: Logger
 
   private init(
     runtime: NodeRuntime, health: HealthStatusRegistry, clientTransport: RPCServerTransport,
-    clientServer: GRPCServer<RPCServerTransport>, serving: Task<Void, any Error>, metrics: MetricsHTTPServer?,
-    logger: Logger
+    clientServer: GRPCServer<RPCServerTransport>, serving: Task<Void, any Error>, resending: Task<Void, Never>,
+    metrics: MetricsHTTPServer?, logger: Logger
   ) {
     self.runtime = runtime
     self.health = health
     self.clientTransport = clientTransport
     self.clientServer = clientServer
     self.serving = serving
+    self.resending = resending
     self.metrics = metrics
     self.logger = logger
   }
@@ -128,9 +131,10 @@ public final class ValidatorNode: Sendable {
         "client": "\(config.client.listen.host):\(port)",
         "metrics": "\(metrics.map { "\($0.localAddress)" } ?? "off")",
       ])
+    let resending = Task { await service.resendPendingTransactions() }
     return ValidatorNode(
       runtime: runtime, health: health, clientTransport: clientTransport, clientServer: clientServer,
-      serving: serving, metrics: metrics, logger: logger)
+      serving: serving, resending: resending, metrics: metrics, logger: logger)
   }
 
   /// The client port's bound port.
@@ -150,6 +154,8 @@ public final class ValidatorNode: Sendable {
     }
     _ = await serving.result
     deadline.cancel()
+    resending.cancel()
+    await resending.value
     await runtime.stop()
     try? await metrics?.stop()
     logger.info("node stopped")
