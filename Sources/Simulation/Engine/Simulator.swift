@@ -240,22 +240,21 @@ public final class Simulator {
     }
     for request in ready.validations {
       guard node.ledger.current == request.shard else { continue }
-      let held = contentHeldAt[index]
-      let now = self.now
-      let missing = Box<[Data]>([])
+      // Content this validator lacks is fetched before it votes, within the wait of `contentWaitMs`.
+      let ready = Box<UInt64>(now + 1)
       let bits = node.ledger.currentLedger.validate(
         request, rules: rules, rblocks: node.ledger.rblocks,
-        holdsContent: { id in
-          if (held[id] ?? .max) <= now { return true }
-          missing.value.append(id)
-          return false
+        holdsContent: { [unowned self] id in
+          guard let arrival = self.contentArrival(of: id, at: index), arrival <= self.now + self.contentWaitMs
+          else { return false }
+          ready.value = max(ready.value, arrival)
+          return true
         })
-      for id in missing.value { fetchContent(id, for: index) }
       schedule(
         .input(
           node: index, incarnation: node.incarnation,
           input: .validated(ValidationResult(id: request.id, valid: bits))),
-        at: now + 1)
+        at: ready.value)
     }
     for block in ready.rblocks {
       guard let header = try? RBlockHeader(serializedBytes: block.header) else { continue }

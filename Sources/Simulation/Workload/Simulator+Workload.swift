@@ -71,17 +71,25 @@ extension Simulator {
     }
   }
 
-  /// A validator asked to vote on a record or image whose content it lacks (it joined the patient's
-  /// shard after the upload, or was down or cut off then) votes it invalid and fetches the content from
-  /// a running member that holds it, so that it can vote for it when the entry is proposed again.
-  func fetchContent(_ id: Data, for index: Int) {
-    guard contentHeldAt[index][id] == nil, let bytes = workload.submitted[id]?.made.contentBytes else { return }
+  /// How long a validator asked to vote on a record or image whose content it lacks waits for it before
+  /// voting: half the election timeout, so that its vote still counts.
+  var contentWaitMs: UInt64 { scenario.electionTimeoutMs / 2 }
+
+  /// When validator `index` holds the content of record or image `id`: now or earlier if it does, or
+  /// when a copy it fetches now from a running member that holds it arrives (it joined the patient's
+  /// shard after the upload, or was down or cut off then); nil if no member it can reach holds it.
+  /// A copy that arrives after ``contentWaitMs`` still arrives, for the entry's next proposal.
+  func contentArrival(of id: Data, at index: Int) -> UInt64? {
+    if let held = contentHeldAt[index][id] { return held }
+    guard let bytes = workload.submitted[id]?.made.contentBytes else { return nil }
     let holders = nodes.indices.filter {
       $0 != index && nodes[$0].up && connected($0, index) && (contentHeldAt[$0][id] ?? .max) <= now
     }
-    guard !holders.isEmpty else { return }
+    guard !holders.isEmpty else { return nil }
     let source = holders[Int(load.below(UInt64(holders.count)))]
-    contentHeldAt[index][id] = contentArrival(from: source, to: index, bytes: bytes)
+    let arrival = contentArrival(from: source, to: index, bytes: bytes)
+    contentHeldAt[index][id] = arrival
+    return arrival
   }
 
   /// When `bytes` sent now from `from` reach `to`: after the link's queue and the transmission time at
