@@ -137,8 +137,8 @@ let submitted: [[Data]] = try await withThrowingTaskGroup(of: [Data].self) { gro
 print("  submitted \(submitted.reduce(0) { $0 + $1.count }) transfers; waiting for them to commit")
 // Wait for every submitted transfer to be decided. Epochs move validators between shards, and a
 // validator new to a shard does not know the transactions decided before it joined, so every node is
-// asked, the home shard's current members first; one not committed 10 s after the load counts as not
-// committed, and is accounted for below. A transfer's commit time is its block's timestamp.
+// asked, the home shard's current members first; one not committed 10 s after a first pass over every
+// transfer counts as not committed, and is accounted for below. A transfer's commit time is its block's timestamp.
 let membersAfterLoad = try await network.members(token: adminToken)
 func status(of id: Data, shard: UInt32) async -> TransactionStatus? {
   let first = membersAfterLoad[shard] ?? []
@@ -153,7 +153,7 @@ func status(of id: Data, shard: UInt32) async -> TransactionStatus? {
   }
   return best
 }
-let settleDeadline = ContinuousClock.now + .seconds(10)
+var settleDeadline: ContinuousClock.Instant?
 var statuses: [Data: TransactionStatus?] = [:]
 var open = submitted.enumerated().flatMap { index, ids in ids.map { (id: $0, shard: shardOf(senders[index])) }
 }
@@ -179,8 +179,10 @@ repeat {
     statuses[id] = status
     if !isCommitted(status) && status?.state != .rejected { open.append((id, shard)) }
   }
+  // The first pass over every transfer takes seconds: the 10 s start after it.
+  if settleDeadline == nil { settleDeadline = .now + .seconds(10) }
   if !open.isEmpty { try await Task.sleep(for: .milliseconds(250)) }
-} while !open.isEmpty && ContinuousClock.now < settleDeadline
+} while !open.isEmpty && ContinuousClock.now < settleDeadline!
 let committed = statuses.values.compactMap { $0 }.filter(isCommitted)
 let committedCount = committed.count
 let lastCommitMs =
@@ -200,8 +202,34 @@ print(
     + String(format: "%.1f s; %.1f signature checks per committed transfer", elapsed, checksPerTransaction))
 if !outcomes.isEmpty {
   print(
-    "  not committed 10 s after the load: "
+    "  not committed 10 s after a first pass: "
       + outcomes.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+  // Each sender with transfers left: its committed nonce, its first undecided one, and what every node
+  // says of that one (a sender's later nonces wait behind it).
+  for (index, ids) in submitted.enumerated() {
+    guard let first = ids.firstIndex(where: { !isCommitted(statuses[$0] ?? nil) }) else { continue }
+    let address = senders[index].publicKey.address.rawRepresentation
+    let account = try? await network.api(membersAfterLoad[shardOf(senders[index])]?.first ?? "node-1")
+      .getAccount(GetAccountRequest(address: address), metadata: admin)
+    var views: [String] = []
+    var committedAt = ""
+    for node in network.layout.nodes {
+      let status = try? await network.api(node.name).getTransaction(
+        GetTransactionRequest(txID: ids[first], waitFor: .admitted), metadata: admin)
+      views.append("\(node.name) \(status.map { "\($0.state)" } ?? "error")")
+      if let status, isCommitted(status), committedAt.isEmpty,
+        let header = try? TBlockHeader(serializedBytes: status.blockHeader)
+      {
+        committedAt = String(
+          format: " (committed %.1f s after the load began)",
+          Double(Int64(header.timestampMs) - Int64(startMs)) / 1000)
+      }
+    }
+    print(
+      "    sender \(index) (shard \(shardOf(senders[index]))): committed nonce \(account?.nonce ?? 0), "
+        + "first undecided nonce \(first + 1) of \(ids.count)\(committedAt): " + views.joined(separator: ", ")
+    )
+  }
 }
 
 // MARK: Latency: clients that wait for each transfer, to shard-committed and to final
@@ -211,18 +239,29 @@ func timedTransfers(_ senders: [Sender], waitFor: Commitment, seconds: Double) a
   return try await withThrowingTaskGroup(of: [Double].self) { group in
     for (index, sender) in senders.enumerated() {
       group.addTask {
-        let node = sender.nodes[index % max(sender.nodes.count, 1)]
+        let shard = shardOf(senders[index].key)
         var latencies: [Double] = []
+        var attempt = 0
+        var transaction = try sender.nextTransfer(chainID: chainID)
         while ContinuousClock.now < end {
-          let transaction = try sender.nextTransfer(chainID: chainID)
+          // A node that no longer holds the sender's shard cannot check the nonce (UNAVAILABLE): ask the
+          // shard's members of now, a few times; a sender refused otherwise stops.
+          let members = (try? await network.members(token: adminToken)[shard]) ?? []
+          guard !members.isEmpty else { break }
+          let node = members[(index + attempt) % members.count]
           let begin = ContinuousClock.now
-          // A sender refused once (say, behind a transfer of its own that was rejected) stops.
-          guard
-            let response = try? await network.api(node).submitTransaction(
+          do {
+            let response = try await network.api(node).submitTransaction(
               SubmitTransactionRequest(transaction: transaction, waitFor: waitFor, timeoutMs: 60_000),
               metadata: admin)
-          else { break }
-          if isCommitted(response.status) { latencies.append((ContinuousClock.now - begin).seconds * 1000) }
+            if isCommitted(response.status) { latencies.append((ContinuousClock.now - begin).seconds * 1000) }
+            transaction = try sender.nextTransfer(chainID: chainID)
+            attempt = 0
+          } catch let error as RPCError where error.code == .unavailable && attempt < 3 {
+            attempt += 1
+          } catch {
+            break
+          }
         }
         return latencies
       }
@@ -236,14 +275,26 @@ async let shardCommitted = timedTransfers(Array(load.prefix(16)), waitFor: .shar
 async let final = timedTransfers(Array(load.dropFirst(16).prefix(8)), waitFor: .final, seconds: 10)
 let (toCommitted, toFinal) = try await (shardCommitted, final)
 
-// MARK: Images: upload through one member of the patient's shard, download from another
+// MARK: Images: upload through one node, download from a member of the patient's shard
 
-let patient = try await network.api("node-1").createUser(
-  CreateUserRequest(
-    username: "bench-patient", password: "bench-password-1", role: .patient, organisation: "Bench",
-    displayName: "Bench patient", waitFor: .shardCommitted), metadata: admin
-).user!
-let patientToken = try await network.api("node-1").login(
+// The node signs the registration with the admin's custodial key and must hold the admin's shard (epochs
+// move validators): the first node that does takes the upload too.
+var imageNode = ""
+var patient = User()
+for node in network.layout.nodes where imageNode.isEmpty {
+  do {
+    patient = try await network.api(node.name).createUser(
+      CreateUserRequest(
+        username: "bench-patient", password: "bench-password-1", role: .patient, organisation: "Bench",
+        displayName: "Bench patient", waitFor: .shardCommitted), metadata: admin
+    ).user!
+    imageNode = node.name
+  } catch let error as RPCError where error.code == .unavailable {
+    continue
+  }
+}
+guard !imageNode.isEmpty else { fatalError("no node could register the bench patient") }
+let patientToken = try await network.api(imageNode).login(
   LoginRequest(username: "bench-patient", password: "bench-password-1")
 ).accessToken
 let patientCall: Metadata = ["authorization": "Bearer \(patientToken)"]
@@ -257,7 +308,7 @@ let image: Data = {
   }
   return bytes
 }()
-let session = try await network.api("node-1").beginUpload(
+let session = try await network.api(imageNode).beginUpload(
   BeginUploadRequest(
     patient: patient.address, kind: "covid19-ct", mediaType: "application/dicom",
     totalSize: UInt64(image.count),
@@ -265,7 +316,7 @@ let session = try await network.api("node-1").beginUpload(
     waitFor: .shardCommitted), metadata: patientCall)
 let chunk = Int(session.chunkSize == 0 ? 1 << 20 : session.chunkSize)
 let uploadStart = ContinuousClock.now
-let uploaded = try await network.api("node-1").uploadImage(metadata: patientCall) { writer in
+let uploaded = try await network.api(imageNode).uploadImage(metadata: patientCall) { writer in
   for offset in stride(from: 0, to: image.count, by: chunk) {
     try await writer.write(
       UploadChunk(
@@ -274,7 +325,8 @@ let uploaded = try await network.api("node-1").uploadImage(metadata: patientCall
   }
 }
 let uploadSeconds = (ContinuousClock.now - uploadStart).seconds
-let reader = try await network.members(token: adminToken)[patient.shard]?.first { $0 != "node-1" } ?? "node-1"
+let reader =
+  try await network.members(token: adminToken)[patient.shard]?.first { $0 != imageNode } ?? imageNode
 let downloadStart = ContinuousClock.now
 let downloaded = try await network.api(reader).download(
   DownloadRequest(recordID: uploaded.recordID), metadata: patientCall
