@@ -25,7 +25,8 @@ public final class ValidatorNode: Sendable {
 
   private init(
     runtime: NodeRuntime, health: HealthStatusRegistry, clientTransport: RPCServerTransport,
-    clientServer: GRPCServer<RPCServerTransport>, serving: Task<Void, any Error>, resending: Task<Void, Never>,
+    clientServer: GRPCServer<RPCServerTransport>, serving: Task<Void, any Error>,
+    resending: Task<Void, Never>,
     metrics: MetricsHTTPServer?, logger: Logger
   ) {
     self.runtime = runtime
