@@ -81,14 +81,22 @@ struct PendingTransactionsTests {
     #expect(!book.isPending(id(4), nowMs: 1))
   }
 
-  @Test("an entry is due for resending once its interval passed since it was last sent, and not when expired")
+  @Test(
+    "an entry is due for resending once its interval passed since it was last sent, not when expired or resent enough"
+  )
   func dueEntriesAreMarkedSent() {
     let book = book(nonces: 1...2)
     book.add(.init(id: id(3), sender: sender, nonce: 3, entry: Data(), submittedAtMs: 2_500))
-    #expect(book.due(nowMs: 2_999, intervalMs: 3_000).isEmpty)
-    #expect(book.due(nowMs: 3_000, intervalMs: 3_000).map(\.nonce) == [1, 2])
-    #expect(book.due(nowMs: 5_000, intervalMs: 3_000).isEmpty, "sent again at 3 s: next due at 6 s")
-    #expect(book.due(nowMs: 6_000, intervalMs: 3_000).map(\.nonce) == [1, 2, 3])
-    #expect(book.due(nowMs: 61_000, intervalMs: 0).map(\.nonce) == [3], "1 and 2 expired at 60 s")
+    #expect(book.due(nowMs: 2_999, intervalMs: 3_000, maxResends: 5).isEmpty)
+    #expect(book.due(nowMs: 3_000, intervalMs: 3_000, maxResends: 5).map(\.nonce) == [1, 2])
+    #expect(
+      book.due(nowMs: 5_000, intervalMs: 3_000, maxResends: 5).isEmpty, "sent again at 3 s: next due at 6 s")
+    #expect(book.due(nowMs: 6_000, intervalMs: 3_000, maxResends: 5).map(\.nonce) == [1, 2, 3])
+    #expect(
+      book.due(nowMs: 7_000, intervalMs: 0, maxResends: 2).map(\.nonce) == [3], "1 and 2 were resent twice")
+    #expect(
+      book.due(nowMs: 61_000, intervalMs: 0, maxResends: 9).map(\.nonce) == [3], "1 and 2 expired at 60 s")
+    #expect(book.due(nowMs: 62_000, intervalMs: 0, maxResends: 3).isEmpty, "3 was resent 3 times")
+    #expect(book.due(nowMs: 62_500, intervalMs: 0, maxResends: 9).isEmpty, "3 expired at 62.5 s")
   }
 }

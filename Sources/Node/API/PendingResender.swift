@@ -9,6 +9,8 @@ import Wire
 struct PendingResender {
   /// How long a transaction stays undecided before it is handed over again.
   static let intervalMs: UInt64 = 3_000
+  /// How often at most: 15 s of resends, far beyond the commit latency of a shard that got it.
+  static let maxResends = 5
 
   let context: APIContext
 
@@ -16,7 +18,9 @@ struct PendingResender {
   @discardableResult
   func resendDue(intervalMs: UInt64 = Self.intervalMs) async -> Int {
     var resent = 0
-    for entry in context.pending.due(nowMs: context.nowMs, intervalMs: intervalMs) {
+    for entry in context.pending.due(
+      nowMs: context.nowMs, intervalMs: intervalMs, maxResends: Self.maxResends)
+    {
       if (try? context.ledger.transactionStatus(id: entry.id)) != nil {
         context.pending.remove(entry.id)
         continue

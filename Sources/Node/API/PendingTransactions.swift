@@ -14,8 +14,10 @@ final class PendingTransactions: Sendable {
     /// The serialized `TBlockEntry`, for checking a later transaction of the sender after it.
     var entry: Data
     var submittedAtMs: UInt64
-    /// When it was last handed to consensus (``due(nowMs:intervalMs:)``).
+    /// When it was last handed to consensus (``due(nowMs:intervalMs:maxResends:)``), and how often it
+    /// was handed again.
     var lastSentAtMs: UInt64
+    var resends = 0
 
     init(id: Data, sender: Address, nonce: UInt64, entry: Data, submittedAtMs: UInt64) {
       (self.id, self.sender, self.nonce, self.entry) = (id, sender, nonce, entry)
@@ -56,14 +58,19 @@ final class PendingTransactions: Sendable {
     book.withLock { book in book.pending[id].map { nowMs < $0.submittedAtMs + lifetimeMs } ?? false }
   }
 
-  /// The pending entries last handed to consensus `intervalMs` or more before `nowMs` and not expired,
-  /// oldest first, marked as handed again now.
-  func due(nowMs: UInt64, intervalMs: UInt64) -> [Entry] {
+  /// The pending entries last handed to consensus `intervalMs` or more before `nowMs`, not expired and
+  /// handed again fewer than `maxResends` times, oldest first, marked as handed again now. (A node
+  /// that does not hold a transaction's shard never sees it decided: the bound stops its resends.)
+  func due(nowMs: UInt64, intervalMs: UInt64, maxResends: Int) -> [Entry] {
     book.withLock { book in
       let due = book.pending.values.filter {
         nowMs < $0.submittedAtMs + lifetimeMs && $0.lastSentAtMs + intervalMs <= nowMs
+          && $0.resends < maxResends
       }.sorted { ($0.submittedAtMs, $0.nonce) < ($1.submittedAtMs, $1.nonce) }
-      for entry in due { book.pending[entry.id]?.lastSentAtMs = nowMs }
+      for entry in due {
+        book.pending[entry.id]?.lastSentAtMs = nowMs
+        book.pending[entry.id]?.resends += 1
+      }
       return due
     }
   }
