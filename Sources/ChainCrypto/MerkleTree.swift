@@ -81,8 +81,14 @@ public struct MerkleTree: Sendable {
   public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
     withUnsafeTemporaryAllocation(byteCount: 1 + 2 * SHA256.byteCount, alignment: 1) { buffer in
       buffer[0] = 1
-      left.data.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]))
-      right.data.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]))
+      // Through the bytes' pointers: `Data.copyBytes(to:)` goes the generic `DataProtocol` way, which
+      // cost more than the hash in the state root's tree.
+      left.data.withUnsafeBytes {
+        buffer.baseAddress!.advanced(by: 1).copyMemory(from: $0.baseAddress!, byteCount: 32)
+      }
+      right.data.withUnsafeBytes {
+        buffer.baseAddress!.advanced(by: 33).copyMemory(from: $0.baseAddress!, byteCount: 32)
+      }
       return SHA256.hash(UnsafeRawBufferPointer(buffer))
     }
   }

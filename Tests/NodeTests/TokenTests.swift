@@ -88,6 +88,25 @@ struct TokenTests {
     #expect(message == "token expired at 2027-01-15T08:10:00Z; log in again")
   }
 
+  @Test("a remembered token is still checked against the clock, and a re-signed copy is checked afresh")
+  func rememberedTokens() async throws {
+    let verifier = try await verifier()
+    let issued = try await issuer(lifetime: 600).issue(for: Self.user, now: now)
+    _ = try await verifier.verify(issued.token, now: now)
+    let again = try await verifier.verify(issued.token, now: now.addingTimeInterval(60))
+    #expect(again.username == "alice" && again.role == .clinician)
+    let late = now.addingTimeInterval(600 + 31)
+    let expired = await caught(TokenError.self) { _ = try await verifier.verify(issued.token, now: late) }
+    #expect(expired == .expired(now.addingTimeInterval(600)), "the expiry holds for a remembered token")
+    // The same header and claims with another signature are another token: its signature is checked.
+    let parts = issued.token.split(separator: ".")
+    var signature = Array(parts[2])
+    signature[3] = signature[3] == "A" ? "B" : "A"
+    let altered = "\(parts[0]).\(parts[1]).\(String(signature))"
+    let refused = await caught(TokenError.self) { _ = try await verifier.verify(altered, now: now) }
+    #expect(refused == .badSignature)
+  }
+
   @Test("not yet valid, and the leeway")
   func notBefore() async throws {
     let issued = try await issuer().issue(for: Self.user, now: now.addingTimeInterval(3600))

@@ -15,20 +15,21 @@ public struct ShardState: MerkleizedState {
   }
 
   private var buckets: [[Entry]]
-  /// The leaf hash (in the top tree) of each bucket's root.
-  private var bucketLeafHashes: [SHA256Digest]
+  /// The top tree over the leaf hashes of the buckets' roots.
+  private var top: TopTree
   /// The state root.
-  public private(set) var stateRoot: SHA256Digest
+  public var stateRoot: SHA256Digest { top.root }
   /// The number of entries.
   public private(set) var count: Int
 
   private static let emptyBucketLeaf = MerkleTree.leafHash(StateRoot.emptyRoot.data)
+  private static let emptyTop = TopTree(
+    leaves: Array(repeating: emptyBucketLeaf, count: StateRoot.bucketCount))
 
   /// An empty state.
   public init() {
     buckets = Array(repeating: [], count: StateRoot.bucketCount)
-    bucketLeafHashes = Array(repeating: Self.emptyBucketLeaf, count: StateRoot.bucketCount)
-    stateRoot = StateRoot.treeHash(leafHashes: bucketLeafHashes)
+    top = Self.emptyTop
     count = 0
   }
 
@@ -48,25 +49,26 @@ public struct ShardState: MerkleizedState {
 
   public func stateRoot(applying changes: StateChanges) -> SHA256Digest {
     guard !changes.isEmpty else { return stateRoot }
-    var leaves = bucketLeafHashes
+    var leaves: [Int: SHA256Digest] = [:]
     for (bucketIndex, writes) in Self.group(changes) {
       var bucket = buckets[bucketIndex]
       Self.write(writes, into: &bucket)
       leaves[bucketIndex] = Self.bucketLeaf(bucket)
     }
-    return StateRoot.treeHash(leafHashes: leaves)
+    return top.root(updating: leaves)
   }
 
   /// Applies `changes` and updates the root.
   public mutating func apply(_ changes: StateChanges) {
     guard !changes.isEmpty else { return }
+    var leaves: [Int: SHA256Digest] = [:]
     for (bucketIndex, writes) in Self.group(changes) {
       let before = buckets[bucketIndex].count
       Self.write(writes, into: &buckets[bucketIndex])
       count += buckets[bucketIndex].count - before
-      bucketLeafHashes[bucketIndex] = Self.bucketLeaf(buckets[bucketIndex])
+      leaves[bucketIndex] = Self.bucketLeaf(buckets[bucketIndex])
     }
-    stateRoot = StateRoot.treeHash(leafHashes: bucketLeafHashes)
+    top.update(leaves)
   }
 
   /// This state with `changes` applied.

@@ -2,6 +2,7 @@ import ChainCrypto
 import Foundation
 import JWTKit
 import Ledger
+import Synchronization
 import Wire
 
 /// Verifies session tokens issued by any validator of the network, so that a client logged in at
@@ -13,7 +14,26 @@ import Wire
 /// (jwt-kit); then the claims with this verifier's clock: `iss` = `kid`, `aud` contains the chain id,
 /// `nbf` − leeway ≤ now < `exp` + leeway, and the user claims (`sub`, `role`, `address`, `shard`,
 /// `jti`, `iat`) are present and well formed.
+///
+/// A token whose signature checked out is remembered (by its SHA-256, at most ``cacheLimit`` of
+/// them): a client sends the same token with every call, and its Ed25519 check cost as much as the
+/// rest of a small call. The claims are checked again, with the clock of each call, every time.
 public final class TokenVerifier: Sendable {
+  /// How many verified tokens are remembered; the oldest goes first.
+  static let cacheLimit = 4096
+
+  private struct Verified: Sendable {
+    var claims: TokenClaims
+    var kid: String
+    var issuer: Address
+  }
+
+  private struct Cache: Sendable {
+    var verified: [Data: Verified] = [:]
+    var order: [Data] = []
+  }
+
+  private let cache = Mutex(Cache())
   private let collections: [String: (address: Address, keys: JWTKeyCollection)]
   private let chainID: String
   private let shardCount: UInt32
@@ -49,6 +69,10 @@ public final class TokenVerifier: Sendable {
     guard token.utf8.count <= JWTCoding.maxTokenBytes else {
       throw .malformed("\(token.utf8.count) bytes, more than \(JWTCoding.maxTokenBytes)")
     }
+    let digest = SHA256.hash(Data(token.utf8)).data
+    if let known = cache.withLock({ $0.verified[digest] }) {
+      return try check(known.claims, kid: known.kid, issuer: known.issuer, now: now)
+    }
     let header: JWTHeader
     do {
       header = try JWTCoding.parser.parse(Array(token.utf8), as: TokenClaims.self).header
@@ -68,7 +92,16 @@ public final class TokenVerifier: Sendable {
     } catch {
       throw .malformed(Self.reason(error))
     }
-    return try check(claims, kid: kid, issuer: issuer.address, now: now)
+    let principal = try check(claims, kid: kid, issuer: issuer.address, now: now)
+    cache.withLock { cache in
+      guard
+        cache.verified.updateValue(Verified(claims: claims, kid: kid, issuer: issuer.address), forKey: digest)
+          == nil
+      else { return }
+      cache.order.append(digest)
+      if cache.order.count > Self.cacheLimit { cache.verified[cache.order.removeFirst()] = nil }
+    }
+    return principal
   }
 
   private func check(_ claims: TokenClaims, kid: String, issuer: Address, now: Date) throws(TokenError)

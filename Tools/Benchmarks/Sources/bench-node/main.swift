@@ -277,25 +277,36 @@ let (toCommitted, toFinal) = try await (shardCommitted, final)
 
 // MARK: Images: upload through one node, download from a member of the patient's shard
 
-// The node signs the registration with the admin's custodial key and must hold the admin's shard (epochs
-// move validators): the first node that does takes the upload too.
+// A node signs a custodial user's transactions with the key it keeps and must hold the user's shard
+// (epochs move validators): the registration needs the admin's shard, the upload the patient's. So the
+// patient is registered at a node that holds the admin's shard, again under another name until the
+// patient's shard is that node's too, and that node takes the upload.
 var imageNode = ""
 var patient = User()
-for node in network.layout.nodes where imageNode.isEmpty {
-  do {
-    patient = try await network.api(node.name).createUser(
-      CreateUserRequest(
-        username: "bench-patient", password: "bench-password-1", role: .patient, organisation: "Bench",
-        displayName: "Bench patient", waitFor: .shardCommitted), metadata: admin
-    ).user!
-    imageNode = node.name
-  } catch let error as RPCError where error.code == .unavailable {
-    continue
+var patientName = ""
+registration: for attempt in 1...16 {
+  let members = try await network.members(token: adminToken)
+  for node in network.layout.nodes {
+    do {
+      let name = "bench-patient-\(attempt)"
+      let created = try await network.api(node.name).createUser(
+        CreateUserRequest(
+          username: name, password: "bench-password-1", role: .patient, organisation: "Bench",
+          displayName: "Bench patient", waitFor: .shardCommitted), metadata: admin
+      ).user!
+      if members[created.shard]?.contains(node.name) == true {
+        (imageNode, patient, patientName) = (node.name, created, name)
+        break registration
+      }
+      continue registration
+    } catch let error as RPCError where error.code == .unavailable {
+      continue
+    }
   }
 }
-guard !imageNode.isEmpty else { fatalError("no node could register the bench patient") }
+guard !imageNode.isEmpty else { fatalError("no node could register a bench patient of its own shard") }
 let patientToken = try await network.api(imageNode).login(
-  LoginRequest(username: "bench-patient", password: "bench-password-1")
+  LoginRequest(username: patientName, password: "bench-password-1")
 ).accessToken
 let patientCall: Metadata = ["authorization": "Bearer \(patientToken)"]
 let imageBytes = 32 << 20
@@ -325,17 +336,27 @@ let uploaded = try await network.api(imageNode).uploadImage(metadata: patientCal
   }
 }
 let uploadSeconds = (ContinuousClock.now - uploadStart).seconds
-let reader =
-  try await network.members(token: adminToken)[patient.shard]?.first { $0 != imageNode } ?? imageNode
-let downloadStart = ContinuousClock.now
-let downloaded = try await network.api(reader).download(
-  DownloadRequest(recordID: uploaded.recordID), metadata: patientCall
-) { response in
-  var bytes = 0
-  for try await message in response.messages {
-    if case .chunk(let part) = message.part { bytes += part.data.count }
+// From another node of the patient's shard: its members of now first, then any other node, in case an
+// epoch moved them since (a node that does not hold the shard answers NOT_FOUND and is skipped).
+let shardMembers = try await network.members(token: adminToken)[patient.shard] ?? []
+let readers = (shardMembers + network.layout.nodes.map(\.name)).filter { $0 != imageNode }
+var downloaded = 0
+var downloadStart = ContinuousClock.now
+for reader in readers where downloaded == 0 {
+  downloadStart = ContinuousClock.now
+  do {
+    downloaded = try await network.api(reader).download(
+      DownloadRequest(recordID: uploaded.recordID), metadata: patientCall
+    ) { response in
+      var bytes = 0
+      for try await message in response.messages {
+        if case .chunk(let part) = message.part { bytes += part.data.count }
+      }
+      return bytes
+    }
+  } catch let error as RPCError where error.code == .notFound || error.code == .unavailable {
+    continue
   }
-  return bytes
 }
 let downloadSeconds = (ContinuousClock.now - downloadStart).seconds
 guard downloaded == image.count else { fatalError("downloaded \(downloaded) of \(image.count) bytes") }
