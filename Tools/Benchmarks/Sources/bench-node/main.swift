@@ -119,13 +119,25 @@ let deadline = start + .seconds(loadSeconds)
 let submitted: [[Data]] = try await withThrowingTaskGroup(of: [Data].self) { group in
   for (index, sender) in load.enumerated() {
     group.addTask {
-      let node = sender.nodes[index % max(sender.nodes.count, 1)]
+      var node = sender.nodes[index % max(sender.nodes.count, 1)]
       var ids: [Data] = []
+      // A transfer is signed only when it is sent (a nonce signed and never sent would be a gap).
+      var refused: SignedTransaction?
+      var refusals = 0
       while ContinuousClock.now < deadline {
-        let transaction = try sender.nextTransfer(chainID: chainID)
-        let response = try await network.api(node).submitTransaction(
-          SubmitTransactionRequest(transaction: transaction, waitFor: .admitted), metadata: admin)
-        ids.append(response.txID)
+        let transaction = try refused ?? sender.nextTransfer(chainID: chainID)
+        refused = nil
+        do {
+          let response = try await network.api(node).submitTransaction(
+            SubmitTransactionRequest(transaction: transaction, waitFor: .admitted), metadata: admin)
+          ids.append(response.txID)
+        } catch let error as RPCError where error.code == .unavailable && refusals < 8 {
+          // An epoch moved the node out of the sender's shard: the same transfer to a member of now.
+          refused = transaction
+          refusals += 1
+          let members = try await network.members(token: adminToken)[shardOf(sender.key)] ?? []
+          node = members.isEmpty ? node : members[(index + refusals) % members.count]
+        }
       }
       return ids
     }
@@ -138,7 +150,8 @@ print("  submitted \(submitted.reduce(0) { $0 + $1.count }) transfers; waiting f
 // Wait for every submitted transfer to be decided. Epochs move validators between shards, and a
 // validator new to a shard does not know the transactions decided before it joined, so every node is
 // asked, the home shard's current members first; one not committed 10 s after a first pass over every
-// transfer counts as not committed, and is accounted for below. A transfer's commit time is its block's timestamp.
+// transfer counts as not committed, and is accounted for below. A transfer's commit time is its
+// block's timestamp.
 let membersAfterLoad = try await network.members(token: adminToken)
 func status(of id: Data, shard: UInt32) async -> TransactionStatus? {
   let first = membersAfterLoad[shard] ?? []
@@ -242,8 +255,10 @@ func timedTransfers(_ senders: [Sender], waitFor: Commitment, seconds: Double) a
         let shard = shardOf(senders[index].key)
         var latencies: [Double] = []
         var attempt = 0
-        var transaction = try sender.nextTransfer(chainID: chainID)
+        var refused: SignedTransaction?
         while ContinuousClock.now < end {
+          let transaction = try refused ?? sender.nextTransfer(chainID: chainID)
+          refused = nil
           // A node that no longer holds the sender's shard cannot check the nonce (UNAVAILABLE): ask the
           // shard's members of now, a few times; a sender refused otherwise stops.
           let members = (try? await network.members(token: adminToken)[shard]) ?? []
@@ -255,9 +270,9 @@ func timedTransfers(_ senders: [Sender], waitFor: Commitment, seconds: Double) a
               SubmitTransactionRequest(transaction: transaction, waitFor: waitFor, timeoutMs: 60_000),
               metadata: admin)
             if isCommitted(response.status) { latencies.append((ContinuousClock.now - begin).seconds * 1000) }
-            transaction = try sender.nextTransfer(chainID: chainID)
             attempt = 0
           } catch let error as RPCError where error.code == .unavailable && attempt < 3 {
+            refused = transaction
             attempt += 1
           } catch {
             break
