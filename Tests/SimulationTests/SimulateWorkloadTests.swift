@@ -47,7 +47,8 @@ import Wire
   }
 
   /// Every kind is submitted, accepted by its home shard, crosses shards and is carried out there;
-  /// content waits for its upload; the accounting (exactly once per kind, records and grant copies where they belong) holds.
+  /// content waits for its upload; the accounting (exactly once per kind, records and grant copies
+  /// where they belong) holds.
   @Test func aHealthcareLoadCommitsEveryKindAcrossShards() {
     let result = SimulationRunner.run(Self.settings { $0.bandwidthMbps = 200 })
     #expect(result.violations.isEmpty, "\(result.violations)")

@@ -241,20 +241,20 @@ public final class Simulator {
     for request in ready.validations {
       guard node.ledger.current == request.shard else { continue }
       // Content this validator lacks is fetched before it votes, within the wait of `contentWaitMs`.
-      let ready = Box<UInt64>(now + 1)
+      var ready = now + 1
       let bits = node.ledger.currentLedger.validate(
         request, rules: rules, rblocks: node.ledger.rblocks,
         holdsContent: { [unowned self] id in
           guard let arrival = self.contentArrival(of: id, at: index), arrival <= self.now + self.contentWaitMs
           else { return false }
-          ready.value = max(ready.value, arrival)
+          ready = max(ready, arrival)
           return true
         })
       schedule(
         .input(
           node: index, incarnation: node.incarnation,
           input: .validated(ValidationResult(id: request.id, valid: bits))),
-        at: ready.value)
+        at: ready)
     }
     for block in ready.rblocks {
       guard let header = try? RBlockHeader(serializedBytes: block.header) else { continue }

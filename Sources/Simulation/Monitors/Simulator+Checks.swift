@@ -99,7 +99,8 @@ extension Simulator {
 
   /// Exactly-once across shards: every cross-shard transaction is carried out on both sides, on neither
   /// (after an abort and its compensation), or still on its way; a target side that was carried out
-  /// left its record or grant copy; and the tokens add up: balances plus transfers in flight equal the initial balances plus the rewards credited.
+  /// left its credit, record or grant copy; and the tokens add up: balances plus transfers in flight
+  /// equal the initial balances plus the rewards credited.
   func accountingViolations(_ reference: [UInt32: ShardLedger]) -> [String] {
     var violations: [String] = []
     var total: UInt64 = 0

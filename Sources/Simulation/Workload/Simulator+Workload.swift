@@ -32,19 +32,20 @@ extension Simulator {
   /// Uploads the content of record or image `id` to its patient's shard, as the node's upload call does
   /// (Node/API/Replication.swift): the client streams it to one running member (a member that holds it
   /// already, on a retry), which copies it to every other running member it can reach over their link
-  /// (its bandwidth in a queue for content, Simulator+Bandwidth.swift). The transaction is submitted once a majority
-  /// holds the content; if no majority can, the client tries again after `resubmitAfterMs`. The client's
-  /// own link is not modelled.
+  /// (its bandwidth in a queue for content, Simulator+Bandwidth.swift). The transaction is submitted
+  /// once a majority holds the content; if no majority can, the client tries again after
+  /// `resubmitAfterMs`. The client's own link is not modelled.
   func upload(_ id: Data) {
     guard let made = workload.uploads[id] else { return }
     let members = currentMembers(of: made.target)
-    let holders = members.filter { nodes[$0].up && (contentHeldAt[$0][id] ?? .max) <= now }
     let running = members.filter { nodes[$0].up }
-    guard !running.isEmpty || !holders.isEmpty else {
+    guard !running.isEmpty else {
       schedule(.contentUploaded(txID: id), at: now + scenario.workload.resubmitAfterMs)
       return
     }
-    let source = holders.first ?? running[Int(load.below(UInt64(running.count)))]
+    let source =
+      running.first { (contentHeldAt[$0][id] ?? .max) <= now }
+      ?? running[Int(load.below(UInt64(running.count)))]
     if contentHeldAt[source][id] == nil { contentHeldAt[source][id] = now }
     for member in members where member != source && contentHeldAt[member][id] == nil {
       guard nodes[member].up, connected(source, member) else { continue }

@@ -33,12 +33,15 @@ public struct WorkloadMix: Sendable, Hashable, Codable {
   public static let healthcare = WorkloadMix(transfers: 20, records: 40, images: 10, grants: 30)
 
   /// The weight of `kind`.
-  public func weight(_ kind: LoadKind) -> Double {
+  public func weight(_ kind: LoadKind) -> Double { self[keyPath: Self.field(kind)] }
+
+  /// The field holding `kind`'s weight.
+  static func field(_ kind: LoadKind) -> WritableKeyPath<WorkloadMix, Double> {
     switch kind {
-    case .transfer: transfers
-    case .record: records
-    case .image: images
-    case .grant: grants
+    case .transfer: \.transfers
+    case .record: \.records
+    case .image: \.images
+    case .grant: \.grants
     }
   }
 
@@ -70,12 +73,7 @@ public struct WorkloadMix: Sendable, Hashable, Codable {
           "\"\(item)\" in the mix is not KIND=WEIGHT: write e.g. transfers=20,records=40,images=10,grants=30 "
             + "(kinds: transfers, records, images, grants; weights ≥ 0)")
       }
-      switch kind {
-      case .transfer: transfers = weight
-      case .record: records = weight
-      case .image: images = weight
-      case .grant: grants = weight
-      }
+      self[keyPath: Self.field(kind)] = weight
     }
     guard !kinds.isEmpty else {
       throw SimulateUsageError(

@@ -252,16 +252,16 @@ func timedTransfers(_ senders: [Sender], waitFor: Commitment, seconds: Double) a
   return try await withThrowingTaskGroup(of: [Double].self) { group in
     for (index, sender) in senders.enumerated() {
       group.addTask {
-        let shard = shardOf(senders[index].key)
+        let shard = shardOf(sender.key)
         var latencies: [Double] = []
         var attempt = 0
         var refused: SignedTransaction?
+        var members = (try? await network.members(token: adminToken)[shard]) ?? []
         while ContinuousClock.now < end {
           let transaction = try refused ?? sender.nextTransfer(chainID: chainID)
           refused = nil
           // A node that no longer holds the sender's shard cannot check the nonce (UNAVAILABLE): ask the
           // shard's members of now, a few times; a sender refused otherwise stops.
-          let members = (try? await network.members(token: adminToken)[shard]) ?? []
           guard !members.isEmpty else { break }
           let node = members[(index + attempt) % members.count]
           let begin = ContinuousClock.now
@@ -274,6 +274,7 @@ func timedTransfers(_ senders: [Sender], waitFor: Commitment, seconds: Double) a
           } catch let error as RPCError where error.code == .unavailable && attempt < 3 {
             refused = transaction
             attempt += 1
+            members = (try? await network.members(token: adminToken)[shard]) ?? []
           } catch {
             break
           }
