@@ -5,11 +5,15 @@ public import Foundation
 /// `placeholders + i` (one byte of the arena per value, never read or written), and ``EncodeArena/pack(_:into:)``
 /// copies `values[i]` into the output when protobuf-c appends that pointer.
 @usableFromInline struct DeferredBytes {
-  @usableFromInline let placeholders: UnsafeMutableRawPointer
+  /// The address of the first placeholder.
+  @usableFromInline let start: Int
+  /// `values.count`, kept here so that telling placeholders from real bytes reads no array.
+  @usableFromInline let count: Int
   @usableFromInline let values: [Data]
 
   @inlinable init(placeholders: UnsafeMutableRawPointer, values: [Data]) {
-    self.placeholders = placeholders
+    start = Int(bitPattern: placeholders)
+    count = values.count
     self.values = values
   }
 }
@@ -29,24 +33,29 @@ public import Foundation
     self.deferred = deferred
   }
 
-  /// The deferred value whose placeholder is `pointer`, if it is one.
-  @usableFromInline func deferredValue(at pointer: UnsafePointer<UInt8>) -> Data? {
-    let address = Int(bitPattern: pointer)
-    for entry in deferred {
-      let offset = address &- Int(bitPattern: entry.placeholders)
-      if offset >= 0 && offset < entry.values.count { return entry.values[offset] }
-    }
-    return nil
-  }
-
   /// Appends `count` bytes from `source` (a placeholder or real bytes).
+  ///
+  /// protobuf-c calls this for every tag and length as well as for every value, so the common cases
+  /// stay cheap: short real bytes are stored one by one, and a deferred value is copied from its `Data`
+  /// borrowed in place, without copying the `Data` (a retain and a release per value).
   @usableFromInline mutating func append(_ source: UnsafePointer<UInt8>, count: Int) {
     precondition(end - cursor >= count, "protobuf-c packed more bytes than it sized")
-    if let value = deferredValue(at: source) {
-      precondition(value.count == count, "a deferred byte field changed length while packing")
-      value.withUnsafeBytes {
-        cursor.update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count)
+    let address = Int(bitPattern: source)
+    for index in 0..<deferred.count {
+      let offset = address &- deferred[index].start
+      guard UInt(bitPattern: offset) < UInt(bitPattern: deferred[index].count) else { continue }
+      let destination = UnsafeMutableRawPointer(cursor)
+      deferred[index].values.withUnsafeBufferPointer { values in
+        values[offset].withUnsafeBytes { value in
+          precondition(value.count == count, "a deferred byte field changed length while packing")
+          destination.copyMemory(from: value.baseAddress!, byteCount: count)
+        }
       }
+      cursor += count
+      return
+    }
+    if count <= 16 {
+      for index in 0..<count { cursor[index] = source[index] }
     } else {
       cursor.update(from: source, count: count)
     }

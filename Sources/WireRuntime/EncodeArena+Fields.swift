@@ -36,48 +36,32 @@ extension EncodeArena {
     return target
   }
 
-  /// A repeated bytes field (large elements bound in place or the whole field deferred, see
-  /// ``setBytes(_:into:)``).
+  /// A repeated bytes field: the small elements copied into one region sized in a first pass, large
+  /// elements bound in place or deferred one by one (see ``setBytes(_:into:)``).
   ///
-  /// The small elements are copied into one region sized in a first pass; the copying closure captures
-  /// no part of the arena, which lets the compiler borrow each element instead of copying it.
+  /// Small elements are copied even when a deferring arena could defer them: protobuf-c then packs them
+  /// with plain `memcpy`, which for a TBlock's 2,000 entries costs less than the two append callbacks
+  /// per element that deferring needs. The copying closure captures no part of the arena, which lets the
+  /// compiler borrow each element instead of copying it.
   @inlinable public mutating func binaries(_ values: [Data]) -> UnsafeMutablePointer<ProtobufCBinaryData> {
     let target = array(of: ProtobufCBinaryData.self, count: values.count)
     var smallTotal = 0
-    var total = 0
-    for value in values {
-      let count = value.count
-      total &+= count
-      if count < Self.largeBytesThreshold { smallTotal &+= count }
-    }
-    if defersBytes && total >= Self.largeBytesThreshold {
-      let placeholders = deferBytes(values)
-      for index in values.indices {
-        let count = values[index].count
-        (target + index).initialize(
-          to: ProtobufCBinaryData(
-            len: count, data: count > 0 ? (placeholders + index).assumingMemoryBound(to: UInt8.self) : nil))
-      }
-      return target
-    }
+    for value in values where value.count < Self.largeBytesThreshold { smallTotal &+= value.count }
     var cursor = allocate(byteCount: smallTotal, alignment: 1)
     for index in values.indices {
       let slot = target + index
-      let destination = cursor
-      let copied = values[index].withUnsafeBytes { raw -> Int in
-        let count = raw.count
-        guard count < EncodeArena.largeBytesThreshold else { return -1 }
-        if count > 0 { destination.copyMemory(from: raw.baseAddress.unsafelyUnwrapped, byteCount: count) }
-        slot.initialize(
-          to: ProtobufCBinaryData(
-            len: count, data: count > 0 ? destination.assumingMemoryBound(to: UInt8.self) : nil))
-        return count
-      }
-      if copied >= 0 {
-        cursor += copied
-      } else {
+      let count = values[index].count
+      guard count < Self.largeBytesThreshold else {
         setBytes(values[index], into: slot)
+        continue
       }
+      if count > 0 {
+        values[index].copyBytes(to: cursor.assumingMemoryBound(to: UInt8.self), count: count)
+      }
+      slot.initialize(
+        to: ProtobufCBinaryData(
+          len: count, data: count > 0 ? cursor.assumingMemoryBound(to: UInt8.self) : nil))
+      cursor += count
     }
     return target
   }

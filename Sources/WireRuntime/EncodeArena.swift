@@ -7,11 +7,12 @@ public import Foundation
 /// come from the heap and are freed when the arena goes away. Strings and small byte fields are copied
 /// into the arena. Large byte data is not copied, in one of two ways:
 ///
-/// - A *deferring* arena (the one behind ``WireMessage/serializedData()``) points large byte fields, and
-///   repeated byte fields with at least ``largeBytesThreshold`` bytes in all, at placeholder bytes of its
-///   own, and ``pack(_:into:)`` copies each from its `Data` straight into the output when protobuf-c
-///   reaches it (see `DeferredBytes.swift`). A TBlock's 2,000 entries and an image chunk are copied
-///   exactly once, like swift-protobuf copies them.
+/// - A *deferring* arena (the one behind ``WireMessage/serializedData()``) points large byte fields
+///   (single ones and large elements of repeated ones) at placeholder bytes of its own, and
+///   ``pack(_:into:)`` copies each from its `Data` straight into the output when protobuf-c reaches it
+///   (see `DeferredBytes.swift`). An image chunk is copied exactly once, like swift-protobuf copies it.
+///   Small elements of repeated fields (a TBlock's entries) are copied into the arena: a deferred value
+///   costs protobuf-c's callback packing, which for many small values is slower than a second `memcpy`.
 /// - Otherwise the arena binds the storage of single byte fields of at least ``largeBytesThreshold`` for
 ///   the duration of ``withLargeBytesBound(_:)``, inside `Data.withUnsafeBytes`, so that the structure
 ///   handed to ``WireMessage/withProtobufC(_:)`` holds real pointers only.

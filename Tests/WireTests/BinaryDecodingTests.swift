@@ -209,6 +209,32 @@ struct BinaryDecodingTests {
     }
   }
 
+  @Test func elementsOfARepeatedBytesFieldAreIndependentValues() throws {
+    // Small elements come back as slices of one buffer, large ones adopted one by one.
+    let sizes = [0, 1, 14, 15, 370, 16 * 1024 - 1, 16 * 1024, 0, 40_000, 33]
+    let entries = sizes.enumerated().map { index, size in
+      Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) })
+    }
+    let block = TBlock(header: Data(repeating: 9, count: 40), entries: entries)
+    let bytes = try block.serializedData()
+    var decoded = try TBlock(serializedBytes: bytes)
+    #expect(decoded.entries == entries)
+    for (element, original) in zip(decoded.entries, entries) {
+      #expect(Array(element) == Array(original))
+      #expect(element.first == original.first && element.last == original.last)
+      if !element.isEmpty { #expect(element[element.startIndex] == original[original.startIndex]) }
+    }
+    #expect(try decoded.serializedData() == bytes)
+    // Changing one element copies it; its neighbours in the shared buffer keep their bytes.
+    let neighbour = decoded.entries[4]
+    decoded.entries[3][decoded.entries[3].startIndex] ^= 0xFF
+    #expect(decoded.entries[4] == entries[4] && neighbour == entries[4])
+    #expect(decoded.entries[3] != entries[3])
+    // An element outlives the message it was decoded from.
+    let survivor = try TBlock(serializedBytes: bytes).entries[9]
+    #expect(survivor == entries[9])
+  }
+
   @Test func manyLargeFieldsInOneMessage() throws {
     // More large byte fields than are bound in place: the rest are copied, all must survive.
     let hashes = (0..<100).map { Data(repeating: UInt8($0), count: 20_000) }

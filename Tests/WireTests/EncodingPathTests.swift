@@ -3,10 +3,11 @@ import Foundation
 import Testing
 import Wire
 
-/// The two ways large byte data reaches protobuf-c's output (EncodeArena): deferred to the pack
-/// callback (`serializedData()`, gRPC) and bound in place (`withProtobufC`). Both must produce the
-/// canonical bytes, for byte fields below, at and above the threshold and for more large fields than
-/// can be bound in place.
+/// The ways byte data reaches protobuf-c's output (EncodeArena): copied into the arena (small values,
+/// including the elements of a TBlock's entries), deferred to the pack callback (large values, in
+/// `serializedData()` and gRPC) and bound in place (large values, in `withProtobufC`). Every path must
+/// produce the canonical bytes, for byte fields below, at and above the threshold and for more large
+/// fields than can be bound in place.
 struct EncodingPathTests {
   /// The canonical encoding of a TBlock with only byte fields, written by hand.
   func handEncoded(header: Data, entries: [Data], decision: Data) -> Data {
