@@ -74,6 +74,13 @@ struct RuntimeTests {
         #expect(balance(cluster, member, recipient) == RuntimeCluster.balance + 25)
       }
       #expect(shard1.allSatisfy { status(cluster, $0, id) == nil }, "shard 1 does not hold shard 0's blocks")
+
+      // A node of shard 1 reads shard 0's accounts from shard 0's members (custodial nonces, GetAccount).
+      let remote = try await cluster.runtime(shard1[0]).account(senders[0].publicKey.address)
+      #expect(remote?.nonce == 1 && remote?.balance == RuntimeCluster.balance - 25)
+      var unknown = try Ed25519.PrivateKey()
+      while cluster.shard(of: unknown) != 0 { unknown = try Ed25519.PrivateKey() }
+      #expect(try await cluster.runtime(shard1[0]).account(unknown.publicKey.address) == nil)
     }
   }
 
@@ -148,7 +155,9 @@ struct RuntimeTests {
     }
   }
 
-  @Test("the peer port refuses a certificate from another CA and one of no genesis validator")
+  @Test(
+    "the peer port refuses a certificate from another CA and one of no genesis validator; GetAccount statuses"
+  )
   func refusesForeignCertificates() async throws {
     let cluster = try RuntimeCluster()
     try await cluster.start(0)
@@ -200,6 +209,29 @@ struct RuntimeTests {
       }
     }
     #expect(invalid?.code == .invalidArgument)
+
+    // GetAccount answers for the shard it holds only, with a status for each other case.
+    func account(_ address: Data) async throws -> Account {
+      try await withGRPCClient(
+        transport: try RPCClientTransport(host: endpoint.host, port: endpoint.port, tls: own)
+      ) { client in
+        try await Peer.Client(wrapping: client).getAccount(PeerAccountRequest(address: address))
+      }
+    }
+    let held = try #require(await cluster.runtimes[0]?.heldShards().first)
+    let funded = try #require(cluster.accounts.first { cluster.shard(of: $0) == held })
+    let elsewhere = try #require(cluster.accounts.first { cluster.shard(of: $0) != held })
+    var unknown = try Ed25519.PrivateKey()
+    while cluster.shard(of: unknown) != held { unknown = try Ed25519.PrivateKey() }
+    #expect(try await account(funded.publicKey.address.rawRepresentation).balance == RuntimeCluster.balance)
+    for (address, code) in [
+      (Data([1, 2, 3]), RPCError.Code.invalidArgument),
+      (elsewhere.publicKey.address.rawRepresentation, .failedPrecondition),
+      (unknown.publicKey.address.rawRepresentation, .notFound),
+    ] {
+      let error = await #expect(throws: RPCError.self) { try await account(address) }
+      #expect(error?.code == code, "\(error.map { "\($0)" } ?? "no error")")
+    }
     await cluster.stopAll()
   }
 }

@@ -99,11 +99,19 @@ extension HealthChainService {
     let latest = try await handle("reading the RChain") {
       try api.ledger.rblock(height: 0).map { try RBlockHeader(serializedBytes: $0.header) }
     }
+    // Validators' accounts of other shards come from those shards' members: ask for all at once.
+    let backend = api.backend
+    let balances = await withTaskGroup(of: (Address, UInt64).self) { group in
+      for validator in api.genesis.validators {
+        group.addTask { (validator.address, (try? await backend.account(validator.address))??.balance ?? 0) }
+      }
+      return await group.reduce(into: [Address: UInt64]()) { $0[$1.0] = $1.1 }
+    }
     var validators: [ValidatorInfo] = []
     for validator in api.genesis.validators {
       let bytes = validator.address.rawRepresentation
       let members = assignment.shards.first { $0.members.contains(bytes) }
-      let balance = (try? await api.backend.account(validator.address))??.balance ?? 0
+      let balance = balances[validator.address] ?? 0
       validators.append(
         ValidatorInfo(
           address: bytes, name: validator.name, shard: members?.shard ?? 0,

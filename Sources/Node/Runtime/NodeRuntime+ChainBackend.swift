@@ -23,6 +23,26 @@ extension NodeRuntime: ChainBackend {
 
   public func currentReputation() async -> [Address: UInt32] { validator.reputation }
 
+  /// The committed account at `address`: from the ledger when this validator holds its shard,
+  /// otherwise from a member of that shard (the first that answers; an account is only as current as
+  /// that member's ledger).
+  public func account(_ address: Address) async throws(ChainBackendError) -> Account? {
+    let shard = parameters.shard(of: address)
+    if shard == chain.shard {
+      do { return try ledger.account(address.rawRepresentation) } catch {
+        throw .unavailable("the ledger cannot be read: \(error)")
+      }
+    }
+    let members = validator.assignment.members(of: shard).filter { $0 != nodeAddress }
+    switch await network.account(address, peers: members) {
+    case .found(let account): return account
+    case .none: return nil
+    case .noAnswer:
+      throw .unavailable(
+        "account \(address.hex) lives in shard \(shard); none of its \(members.count) members answered")
+    }
+  }
+
   /// Checks the transaction's form and signatures off the runtime's thread, then admits it.
   public nonisolated func submit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
     let checked: CheckedTransaction

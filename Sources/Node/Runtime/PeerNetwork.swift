@@ -8,7 +8,7 @@ import TLS
 import Wire
 
 /// The links from this validator to every other genesis validator, and the calls made over them: message
-/// delivery for consensus, and block, state and chunk fetches.
+/// delivery for consensus, and block, state, chunk and account fetches.
 final class PeerNetwork: Sendable {
   let links: [Address: PeerLink]
 
@@ -143,6 +143,32 @@ final class PeerNetwork: Sendable {
       for peer in peers { group.addTask { await self.replicate(replicas, manifest: manifest, to: peer) } }
       return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
     }
+  }
+
+  /// What the members of an account's shard said about it.
+  enum AccountAnswer: Sendable, Equatable {
+    /// A member returned the committed account.
+    case found(Account)
+    /// A member holds the shard and the address has no account.
+    case none
+    /// No member answered (not linked, unreachable, or not holding the shard any more).
+    case noAnswer
+  }
+
+  /// The committed account at `address` from the first of `peers` that holds its shard and answers.
+  func account(_ address: Address, peers: [Address]) async -> AccountAnswer {
+    let request = PeerAccountRequest(address: address.rawRepresentation)
+    for peer in peers {
+      guard let link = links[peer] else { continue }
+      do {
+        return .found(try await link.peer.getAccount(request, options: callOptions) { try $0.message })
+      } catch let error as RPCError where error.code == .notFound {
+        return .none
+      } catch {
+        continue
+      }
+    }
+    return .noAnswer
   }
 
   /// Chunk `index` of blob `blobID` from the first of `peers` that has it.

@@ -8,7 +8,8 @@ import Wire
 /// The `Peer` service on the peer port. Every call must come from a genesis validator (the TLS hook
 /// already refuses other certificates during the handshake; each call checks again and gets
 /// PERMISSION_DENIED otherwise). Consensus messages go to the runtime; blocks, state and chunks are
-/// served from the ledger and the blob store.
+/// served from the ledger and the blob store, and so are accounts, for nodes serving clients of other
+/// shards.
 struct PeerService: Peer.ServiceProtocol {
   let runtime: NodeRuntime
   let identity: PeerIdentity
@@ -122,6 +123,29 @@ struct PeerService: Peer.ServiceProtocol {
     {
       throw RPCError(code: Self.code(error), message: "\(error)")
     }
+  }
+
+  func getAccount(request: ServerRequest<PeerAccountRequest>, context: ServerContext) async throws
+    -> ServerResponse<Account>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    let address: Address
+    do { address = try Address(rawRepresentation: request.message.address) } catch {
+      throw RPCError(
+        code: .invalidArgument, message: "address has \(request.message.address.count) bytes, not 20")
+    }
+    let shard = Ledger.shard(of: address, shardCount: shardCount)
+    guard ((try? store.heldShards()) ?? []).contains(shard) else {
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "account \(address.hex) lives in shard \(shard), which this validator does not hold")
+    }
+    let account: Account?
+    do { account = try store.account(address.rawRepresentation) } catch {
+      throw RPCError(code: .internalError, message: "reading account \(address.hex): \(error)")
+    }
+    guard let account else { throw RPCError(code: .notFound, message: "no account \(address.hex)") }
+    return ServerResponse(message: account)
   }
 
   func getStateSnapshot(request: ServerRequest<StateSnapshotRequest>, context: ServerContext) async throws

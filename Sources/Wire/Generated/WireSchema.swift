@@ -134,6 +134,7 @@ public enum WireSchema {
     ChunkReplica.self,
     ReplicateChunksResponse.self,
     FetchChunkRequest.self,
+    PeerAccountRequest.self,
     StateSnapshotRequest.self,
     StateEntry.self,
     StateSnapshotChunk.self,
@@ -264,10 +265,12 @@ public enum WireSchema {
     "sehc.v1.Peer": "sehc/v1/peer.proto",
     "sehc.v1.Peer.Exchange": "sehc/v1/peer.proto",
     "sehc.v1.Peer.FetchChunk": "sehc/v1/peer.proto",
+    "sehc.v1.Peer.GetAccount": "sehc/v1/peer.proto",
     "sehc.v1.Peer.GetRBlocks": "sehc/v1/peer.proto",
     "sehc.v1.Peer.GetStateSnapshot": "sehc/v1/peer.proto",
     "sehc.v1.Peer.GetTBlocks": "sehc/v1/peer.proto",
     "sehc.v1.Peer.ReplicateChunks": "sehc/v1/peer.proto",
+    "sehc.v1.PeerAccountRequest": "sehc/v1/peer.proto",
     "sehc.v1.Proposal": "sehc/v1/consensus.proto",
     "sehc.v1.PutImageManifest": "sehc/v1/transaction.proto",
     "sehc.v1.PutRecord": "sehc/v1/transaction.proto",
@@ -349,7 +352,7 @@ public enum WireSchema {
       "sehc/v1/block.proto", "sehc/v1/common.proto", "sehc/v1/genesis.proto", "sehc/v1/state.proto",
       "sehc/v1/transaction.proto",
     ],
-    "sehc/v1/peer.proto": ["sehc/v1/block.proto", "sehc/v1/consensus.proto"],
+    "sehc/v1/peer.proto": ["sehc/v1/block.proto", "sehc/v1/consensus.proto", "sehc/v1/state.proto"],
   ]
 
   /// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),
@@ -422,7 +425,7 @@ public enum WireSchema {
       "sehc/v1/peer.proto",
       Data(
         base64Encoded:
-          "ChJzZWhjL3YxL3BlZXIucHJvdG8SB3NlaGMudjEaE3NlaGMvdjEvYmxvY2sucHJvdG8aF3NlaGMvdjEvY29uc2Vuc3VzLnByb3RvImcKEUdldFRCbG9ja3NSZXF1ZXN0EhQKBXNoYXJkGAEgASgNUgVzaGFyZBIfCgtmcm9tX2hlaWdodBgCIAEoBFIKZnJvbUhlaWdodBIbCgl0b19oZWlnaHQYAyABKARSCHRvSGVpZ2h0IlEKEUdldFJCbG9ja3NSZXF1ZXN0Eh8KC2Zyb21faGVpZ2h0GAEgASgEUgpmcm9tSGVpZ2h0EhsKCXRvX2hlaWdodBgCIAEoBFIIdG9IZWlnaHQicAoMQ2h1bmtSZXBsaWNhEhcKB2Jsb2JfaWQYASABKAxSBmJsb2JJZBIUCgVpbmRleBgCIAEoDVIFaW5kZXgSHQoKY2h1bmtfaGFzaBgDIAEoDFIJY2h1bmtIYXNoEhIKBGRhdGEYBCABKAxSBGRhdGEiMQoXUmVwbGljYXRlQ2h1bmtzUmVzcG9uc2USFgoGc3RvcmVkGAEgASgNUgZzdG9yZWQiQgoRRmV0Y2hDaHVua1JlcXVlc3QSFwoHYmxvYl9pZBgBIAEoDFIGYmxvYklkEhQKBWluZGV4GAIgASgNUgVpbmRleCJEChRTdGF0ZVNuYXBzaG90UmVxdWVzdBIUCgVzaGFyZBgBIAEoDVIFc2hhcmQSFgoGaGVpZ2h0GAIgASgEUgZoZWlnaHQiNAoKU3RhdGVFbnRyeRIQCgNrZXkYASABKAxSA2tleRIUCgV2YWx1ZRgCIAEoDFIFdmFsdWUipAEKElN0YXRlU25hcHNob3RDaHVuaxIUCgVzaGFyZBgBIAEoDVIFc2hhcmQSFgoGaGVpZ2h0GAIgASgEUgZoZWlnaHQSHQoKc3RhdGVfcm9vdBgDIAEoDFIJc3RhdGVSb290Ei0KB2VudHJpZXMYBCADKAsyEy5zZWhjLnYxLlN0YXRlRW50cnlSB2VudHJpZXMSEgoEbGFzdBgFIAEoCFIEbGFzdDKjAwoEUGVlchJACghFeGNoYW5nZRIXLnNlaGMudjEuQ29uc2Vuc3VzQmF0Y2gaFy5zZWhjLnYxLkNvbnNlbnN1c0JhdGNoKAEwARI7CgpHZXRUQmxvY2tzEhouc2VoYy52MS5HZXRUQmxvY2tzUmVxdWVzdBoPLnNlaGMudjEuVEJsb2NrMAESOwoKR2V0UkJsb2NrcxIaLnNlaGMudjEuR2V0UkJsb2Nrc1JlcXVlc3QaDy5zZWhjLnYxLlJCbG9jazABEkwKD1JlcGxpY2F0ZUNodW5rcxIVLnNlaGMudjEuQ2h1bmtSZXBsaWNhGiAuc2VoYy52MS5SZXBsaWNhdGVDaHVua3NSZXNwb25zZSgBEj8KCkZldGNoQ2h1bmsSGi5zZWhjLnYxLkZldGNoQ2h1bmtSZXF1ZXN0GhUuc2VoYy52MS5DaHVua1JlcGxpY2ESUAoQR2V0U3RhdGVTbmFwc2hvdBIdLnNlaGMudjEuU3RhdGVTbmFwc2hvdFJlcXVlc3QaGy5zZWhjLnYxLlN0YXRlU25hcHNob3RDaHVuazABYgZwcm90bzM="
+          "ChJzZWhjL3YxL3BlZXIucHJvdG8SB3NlaGMudjEaE3NlaGMvdjEvYmxvY2sucHJvdG8aF3NlaGMvdjEvY29uc2Vuc3VzLnByb3RvGhNzZWhjL3YxL3N0YXRlLnByb3RvImcKEUdldFRCbG9ja3NSZXF1ZXN0EhQKBXNoYXJkGAEgASgNUgVzaGFyZBIfCgtmcm9tX2hlaWdodBgCIAEoBFIKZnJvbUhlaWdodBIbCgl0b19oZWlnaHQYAyABKARSCHRvSGVpZ2h0IlEKEUdldFJCbG9ja3NSZXF1ZXN0Eh8KC2Zyb21faGVpZ2h0GAEgASgEUgpmcm9tSGVpZ2h0EhsKCXRvX2hlaWdodBgCIAEoBFIIdG9IZWlnaHQicAoMQ2h1bmtSZXBsaWNhEhcKB2Jsb2JfaWQYASABKAxSBmJsb2JJZBIUCgVpbmRleBgCIAEoDVIFaW5kZXgSHQoKY2h1bmtfaGFzaBgDIAEoDFIJY2h1bmtIYXNoEhIKBGRhdGEYBCABKAxSBGRhdGEiMQoXUmVwbGljYXRlQ2h1bmtzUmVzcG9uc2USFgoGc3RvcmVkGAEgASgNUgZzdG9yZWQiQgoRRmV0Y2hDaHVua1JlcXVlc3QSFwoHYmxvYl9pZBgBIAEoDFIGYmxvYklkEhQKBWluZGV4GAIgASgNUgVpbmRleCIuChJQZWVyQWNjb3VudFJlcXVlc3QSGAoHYWRkcmVzcxgBIAEoDFIHYWRkcmVzcyJEChRTdGF0ZVNuYXBzaG90UmVxdWVzdBIUCgVzaGFyZBgBIAEoDVIFc2hhcmQSFgoGaGVpZ2h0GAIgASgEUgZoZWlnaHQiNAoKU3RhdGVFbnRyeRIQCgNrZXkYASABKAxSA2tleRIUCgV2YWx1ZRgCIAEoDFIFdmFsdWUipAEKElN0YXRlU25hcHNob3RDaHVuaxIUCgVzaGFyZBgBIAEoDVIFc2hhcmQSFgoGaGVpZ2h0GAIgASgEUgZoZWlnaHQSHQoKc3RhdGVfcm9vdBgDIAEoDFIJc3RhdGVSb290Ei0KB2VudHJpZXMYBCADKAsyEy5zZWhjLnYxLlN0YXRlRW50cnlSB2VudHJpZXMSEgoEbGFzdBgFIAEoCFIEbGFzdDLgAwoEUGVlchJACghFeGNoYW5nZRIXLnNlaGMudjEuQ29uc2Vuc3VzQmF0Y2gaFy5zZWhjLnYxLkNvbnNlbnN1c0JhdGNoKAEwARI7CgpHZXRUQmxvY2tzEhouc2VoYy52MS5HZXRUQmxvY2tzUmVxdWVzdBoPLnNlaGMudjEuVEJsb2NrMAESOwoKR2V0UkJsb2NrcxIaLnNlaGMudjEuR2V0UkJsb2Nrc1JlcXVlc3QaDy5zZWhjLnYxLlJCbG9jazABEkwKD1JlcGxpY2F0ZUNodW5rcxIVLnNlaGMudjEuQ2h1bmtSZXBsaWNhGiAuc2VoYy52MS5SZXBsaWNhdGVDaHVua3NSZXNwb25zZSgBEj8KCkZldGNoQ2h1bmsSGi5zZWhjLnYxLkZldGNoQ2h1bmtSZXF1ZXN0GhUuc2VoYy52MS5DaHVua1JlcGxpY2ESUAoQR2V0U3RhdGVTbmFwc2hvdBIdLnNlaGMudjEuU3RhdGVTbmFwc2hvdFJlcXVlc3QaGy5zZWhjLnYxLlN0YXRlU25hcHNob3RDaHVuazABEjsKCkdldEFjY291bnQSGy5zZWhjLnYxLlBlZXJBY2NvdW50UmVxdWVzdBoQLnNlaGMudjEuQWNjb3VudGIGcHJvdG8z"
       )!
     ),
   ]

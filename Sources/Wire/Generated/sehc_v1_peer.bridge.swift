@@ -149,6 +149,32 @@ extension FetchChunkRequest {
   }
 }
 
+extension PeerAccountRequest {
+  nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+    var message = Sehc__V1__PeerAccountRequest()
+    sehc__v1__peer_account_request__init(&message)
+    return message.base.descriptor
+  }()
+
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+    cDescriptor
+  }
+
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
+    let c = arena.message(Sehc__V1__PeerAccountRequest.self, sehc__v1__peer_account_request__init)
+    if !self.address.isEmpty { arena.setBytes(self.address, into: c.pointer(to: \.address)!) }
+    return UnsafeMutableRawPointer(c)
+  }
+
+  public init(
+    _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
+  ) throws {
+    self.init()
+    let c = message.assumingMemoryBound(to: Sehc__V1__PeerAccountRequest.self)
+    self.address = decoder.bytes(&c.pointee.address)
+  }
+}
+
 extension StateSnapshotRequest {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
     var message = Sehc__V1__StateSnapshotRequest()

@@ -90,6 +90,19 @@ public enum Peer: Sendable {
         type: .serverStreaming
       )
     }
+    /// Namespace for "GetAccount" metadata.
+    public enum GetAccount: Sendable {
+      /// Request type for "GetAccount".
+      public typealias Input = PeerAccountRequest
+      /// Response type for "GetAccount".
+      public typealias Output = Account
+      /// Descriptor for "GetAccount".
+      public static let descriptor = GRPCCore.MethodDescriptor(
+        service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "sehc.v1.Peer"),
+        method: "GetAccount",
+        type: .unary
+      )
+    }
     /// Descriptors for all methods in the "sehc.v1.Peer" service.
     public static let descriptors: [GRPCCore.MethodDescriptor] = [
       Exchange.descriptor,
@@ -98,6 +111,7 @@ public enum Peer: Sendable {
       ReplicateChunks.descriptor,
       FetchChunk.descriptor,
       GetStateSnapshot.descriptor,
+      GetAccount.descriptor,
     ]
   }
 }
@@ -236,6 +250,25 @@ extension Peer {
       request: GRPCCore.StreamingServerRequest<StateSnapshotRequest>,
       context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<StateSnapshotChunk>
+
+    /// Handle the "GetAccount" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+    /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request of `PeerAccountRequest` messages.
+    ///   - context: Context providing information about the RPC.
+    /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+    ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+    ///     to an internal error.
+    /// - Returns: A streaming response of `Account` messages.
+    func getAccount(
+      request: GRPCCore.StreamingServerRequest<PeerAccountRequest>,
+      context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Account>
   }
 
   /// Service protocol for the "sehc.v1.Peer" service.
@@ -358,6 +391,25 @@ extension Peer {
       request: GRPCCore.ServerRequest<StateSnapshotRequest>,
       context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<StateSnapshotChunk>
+
+    /// Handle the "GetAccount" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+    /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `PeerAccountRequest` message.
+    ///   - context: Context providing information about the RPC.
+    /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+    ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+    ///     to an internal error.
+    /// - Returns: A response containing a single `Account` message.
+    func getAccount(
+      request: GRPCCore.ServerRequest<PeerAccountRequest>,
+      context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Account>
   }
 
   /// Simple service protocol for the "sehc.v1.Peer" service.
@@ -482,6 +534,25 @@ extension Peer {
       response: GRPCCore.RPCWriter<StateSnapshotChunk>,
       context: GRPCCore.ServerContext
     ) async throws
+
+    /// Handle the "GetAccount" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+    /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+    ///
+    /// - Parameters:
+    ///   - request: A `PeerAccountRequest` message.
+    ///   - context: Context providing information about the RPC.
+    /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+    ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+    ///     to an internal error.
+    /// - Returns: A `Account` to respond with.
+    func getAccount(
+      request: PeerAccountRequest,
+      context: GRPCCore.ServerContext
+    ) async throws -> Account
   }
 }
 
@@ -556,6 +627,17 @@ extension Peer.StreamingServiceProtocol {
         )
       }
     )
+    router.registerHandler(
+      forMethod: Peer.Method.GetAccount.descriptor,
+      deserializer: WireRuntime.ProtobufCDeserializer<PeerAccountRequest>(),
+      serializer: WireRuntime.ProtobufCSerializer<Account>(),
+      handler: { request, context in
+        try await self.getAccount(
+          request: request,
+          context: context
+        )
+      }
+    )
   }
 }
 
@@ -615,6 +697,17 @@ extension Peer.ServiceProtocol {
       context: context
     )
     return response
+  }
+
+  public func getAccount(
+    request: GRPCCore.StreamingServerRequest<PeerAccountRequest>,
+    context: GRPCCore.ServerContext
+  ) async throws -> GRPCCore.StreamingServerResponse<Account> {
+    let response = try await self.getAccount(
+      request: GRPCCore.ServerRequest(stream: request),
+      context: context
+    )
+    return GRPCCore.StreamingServerResponse(single: response)
   }
 }
 
@@ -712,6 +805,19 @@ extension Peer.SimpleServiceProtocol {
         )
         return [:]
       }
+    )
+  }
+
+  public func getAccount(
+    request: GRPCCore.ServerRequest<PeerAccountRequest>,
+    context: GRPCCore.ServerContext
+  ) async throws -> GRPCCore.ServerResponse<Account> {
+    return GRPCCore.ServerResponse<Account>(
+      message: try await self.getAccount(
+        request: request.message,
+        context: context
+      ),
+      metadata: [:]
     )
   }
 }
@@ -872,6 +978,30 @@ extension Peer {
       options: GRPCCore.CallOptions,
       onResponse handleResponse:
         @Sendable @escaping (GRPCCore.StreamingClientResponse<StateSnapshotChunk>) async throws -> Result
+    ) async throws -> Result where Result: Sendable
+
+    /// Call the "GetAccount" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+    /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `PeerAccountRequest` message.
+    ///   - serializer: A serializer for `PeerAccountRequest` messages.
+    ///   - deserializer: A deserializer for `Account` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    func getAccount<Result>(
+      request: GRPCCore.ClientRequest<PeerAccountRequest>,
+      serializer: some GRPCCore.MessageSerializer<PeerAccountRequest>,
+      deserializer: some GRPCCore.MessageDeserializer<Account>,
+      options: GRPCCore.CallOptions,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Account>) async throws -> Result
     ) async throws -> Result where Result: Sendable
   }
 
@@ -1098,6 +1228,42 @@ extension Peer {
         onResponse: handleResponse
       )
     }
+
+    /// Call the "GetAccount" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+    /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `PeerAccountRequest` message.
+    ///   - serializer: A serializer for `PeerAccountRequest` messages.
+    ///   - deserializer: A deserializer for `Account` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAccount<Result>(
+      request: GRPCCore.ClientRequest<PeerAccountRequest>,
+      serializer: some GRPCCore.MessageSerializer<PeerAccountRequest>,
+      deserializer: some GRPCCore.MessageDeserializer<Account>,
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse:
+        @Sendable @escaping (GRPCCore.ClientResponse<Account>) async throws -> Result = { response in
+          try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+      try await self.client.unary(
+        request: request,
+        descriptor: Peer.Method.GetAccount.descriptor,
+        serializer: serializer,
+        deserializer: deserializer,
+        options: options,
+        onResponse: handleResponse
+      )
+    }
   }
 }
 
@@ -1273,6 +1439,37 @@ extension Peer.ClientProtocol {
       request: request,
       serializer: WireRuntime.ProtobufCSerializer<StateSnapshotRequest>(),
       deserializer: WireRuntime.ProtobufCDeserializer<StateSnapshotChunk>(),
+      options: options,
+      onResponse: handleResponse
+    )
+  }
+
+  /// Call the "GetAccount" method.
+  ///
+  /// > Source IDL Documentation:
+  /// >
+  /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+  /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+  ///
+  /// - Parameters:
+  ///   - request: A request containing a single `PeerAccountRequest` message.
+  ///   - options: Options to apply to this RPC.
+  ///   - handleResponse: A closure which handles the response and returns its result to
+  ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+  ///       already finished.
+  /// - Returns: The result of `handleResponse`.
+  public func getAccount<Result>(
+    request: GRPCCore.ClientRequest<PeerAccountRequest>,
+    options: GRPCCore.CallOptions = .defaults,
+    onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Account>) async throws -> Result =
+      { response in
+        try response.message
+      }
+  ) async throws -> Result where Result: Sendable {
+    try await self.getAccount(
+      request: request,
+      serializer: WireRuntime.ProtobufCSerializer<PeerAccountRequest>(),
+      deserializer: WireRuntime.ProtobufCDeserializer<Account>(),
       options: options,
       onResponse: handleResponse
     )
@@ -1476,6 +1673,41 @@ extension Peer.ClientProtocol {
       metadata: metadata
     )
     return try await self.getStateSnapshot(
+      request: request,
+      options: options,
+      onResponse: handleResponse
+    )
+  }
+
+  /// Call the "GetAccount" method.
+  ///
+  /// > Source IDL Documentation:
+  /// >
+  /// > The committed account at an address of a shard this validator holds: NOT_FOUND when it has none,
+  /// > FAILED_PRECONDITION when this validator does not hold the address's shard.
+  ///
+  /// - Parameters:
+  ///   - message: request message to send.
+  ///   - metadata: Additional metadata to send, defaults to empty.
+  ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+  ///   - handleResponse: A closure which handles the response and returns its result to
+  ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+  ///       already finished.
+  /// - Returns: The result of `handleResponse`.
+  public func getAccount<Result>(
+    _ message: PeerAccountRequest,
+    metadata: GRPCCore.Metadata = [:],
+    options: GRPCCore.CallOptions = .defaults,
+    onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Account>) async throws -> Result =
+      { response in
+        try response.message
+      }
+  ) async throws -> Result where Result: Sendable {
+    let request = GRPCCore.ClientRequest<PeerAccountRequest>(
+      message: message,
+      metadata: metadata
+    )
+    return try await self.getAccount(
       request: request,
       options: options,
       onResponse: handleResponse

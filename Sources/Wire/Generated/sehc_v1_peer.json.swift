@@ -209,6 +209,36 @@ extension FetchChunkRequest {
   }
 }
 
+extension PeerAccountRequest {
+  public func _writeJSON(to writer: inout JSONWriter) {
+    writer.beginObject()
+    if !self.address.isEmpty {
+      writer.key("address")
+      writer.bytes(self.address)
+    }
+    writer.endObject()
+  }
+
+  public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {
+    self.init()
+    var seen = Set<Int>()
+    do {
+      for (key, value) in object.members {
+        switch key {
+        case "address":
+          try decoder.markSeen(&seen, 1, field: "address")
+          if case .null = value { continue }
+          self.address = try decoder.bytes(value, field: "address")
+        default:
+          throw decoder.unknownField(key)
+        }
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+  }
+}
+
 extension StateSnapshotRequest {
   public func _writeJSON(to writer: inout JSONWriter) {
     writer.beginObject()

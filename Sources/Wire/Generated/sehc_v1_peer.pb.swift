@@ -129,6 +129,25 @@ public struct FetchChunkRequest: WireMessage {
   }
 }
 
+/// Asks a member of an account's shard for the committed account, for a node that serves a client of
+/// another shard (its custodial transactions need the account's nonce).
+public struct PeerAccountRequest: WireMessage {
+  public static let protoMessageName = "sehc.v1.PeerAccountRequest"
+
+  /// The address (20 bytes).
+  public var address: Data = Data()
+
+  /// A message with every field at its default value.
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  public init(
+    address: Data = Data()
+  ) {
+    self.address = address
+  }
+}
+
 /// Asks for a shard's state, for a validator that moves to that shard at an epoch boundary.
 public struct StateSnapshotRequest: WireMessage {
   public static let protoMessageName = "sehc.v1.StateSnapshotRequest"

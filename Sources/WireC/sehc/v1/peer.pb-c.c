@@ -232,6 +232,51 @@ void   sehc__v1__fetch_chunk_request__free_unpacked
   assert(message->base.descriptor == &sehc__v1__fetch_chunk_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sehc__v1__peer_account_request__init
+                     (Sehc__V1__PeerAccountRequest         *message)
+{
+  static const Sehc__V1__PeerAccountRequest init_value = SEHC__V1__PEER_ACCOUNT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sehc__v1__peer_account_request__get_packed_size
+                     (const Sehc__V1__PeerAccountRequest *message)
+{
+  assert(message->base.descriptor == &sehc__v1__peer_account_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sehc__v1__peer_account_request__pack
+                     (const Sehc__V1__PeerAccountRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sehc__v1__peer_account_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sehc__v1__peer_account_request__pack_to_buffer
+                     (const Sehc__V1__PeerAccountRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sehc__v1__peer_account_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sehc__V1__PeerAccountRequest *
+       sehc__v1__peer_account_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sehc__V1__PeerAccountRequest *)
+     protobuf_c_message_unpack (&sehc__v1__peer_account_request__descriptor,
+                                allocator, len, data);
+}
+void   sehc__v1__peer_account_request__free_unpacked
+                     (Sehc__V1__PeerAccountRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sehc__v1__peer_account_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sehc__v1__state_snapshot_request__init
                      (Sehc__V1__StateSnapshotRequest         *message)
 {
@@ -648,6 +693,44 @@ const ProtobufCMessageDescriptor sehc__v1__fetch_chunk_request__descriptor =
   (ProtobufCMessageInit) sehc__v1__fetch_chunk_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sehc__v1__peer_account_request__field_descriptors[1] =
+{
+  {
+    "address",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__PeerAccountRequest, address),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sehc__v1__peer_account_request__field_indices_by_name[] = {
+  0,   /* field[0] = address */
+};
+static const ProtobufCIntRange sehc__v1__peer_account_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sehc__v1__peer_account_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sehc.v1.PeerAccountRequest",
+  "PeerAccountRequest",
+  "Sehc__V1__PeerAccountRequest",
+  "sehc.v1",
+  sizeof(Sehc__V1__PeerAccountRequest),
+  1,
+  sehc__v1__peer_account_request__field_descriptors,
+  sehc__v1__peer_account_request__field_indices_by_name,
+  1,  sehc__v1__peer_account_request__number_ranges,
+  (ProtobufCMessageInit) sehc__v1__peer_account_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sehc__v1__state_snapshot_request__field_descriptors[2] =
 {
   {
@@ -840,7 +923,7 @@ const ProtobufCMessageDescriptor sehc__v1__state_snapshot_chunk__descriptor =
   (ProtobufCMessageInit) sehc__v1__state_snapshot_chunk__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor sehc__v1__peer__method_descriptors[6] =
+static const ProtobufCMethodDescriptor sehc__v1__peer__method_descriptors[7] =
 {
   { "Exchange", &sehc__v1__consensus_batch__descriptor, &sehc__v1__consensus_batch__descriptor },
   { "GetTBlocks", &sehc__v1__get_tblocks_request__descriptor, &sehc__v1__tblock__descriptor },
@@ -848,10 +931,12 @@ static const ProtobufCMethodDescriptor sehc__v1__peer__method_descriptors[6] =
   { "ReplicateChunks", &sehc__v1__chunk_replica__descriptor, &sehc__v1__replicate_chunks_response__descriptor },
   { "FetchChunk", &sehc__v1__fetch_chunk_request__descriptor, &sehc__v1__chunk_replica__descriptor },
   { "GetStateSnapshot", &sehc__v1__state_snapshot_request__descriptor, &sehc__v1__state_snapshot_chunk__descriptor },
+  { "GetAccount", &sehc__v1__peer_account_request__descriptor, &sehc__v1__account__descriptor },
 };
 const unsigned sehc__v1__peer__method_indices_by_name[] = {
   0,        /* Exchange */
   4,        /* FetchChunk */
+  6,        /* GetAccount */
   2,        /* GetRBlocks */
   5,        /* GetStateSnapshot */
   1,        /* GetTBlocks */
@@ -864,7 +949,7 @@ const ProtobufCServiceDescriptor sehc__v1__peer__descriptor =
   "Peer",
   "Sehc__V1__Peer",
   "sehc.v1",
-  6,
+  7,
   sehc__v1__peer__method_descriptors,
   sehc__v1__peer__method_indices_by_name
 };
@@ -915,6 +1000,14 @@ void sehc__v1__peer__get_state_snapshot(ProtobufCService *service,
 {
   assert(service->descriptor == &sehc__v1__peer__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sehc__v1__peer__get_account(ProtobufCService *service,
+                                 const Sehc__V1__PeerAccountRequest *input,
+                                 Sehc__V1__Account_Closure closure,
+                                 void *closure_data)
+{
+  assert(service->descriptor == &sehc__v1__peer__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sehc__v1__peer__init (Sehc__V1__Peer_Service *service,
                            Sehc__V1__Peer_ServiceDestroy destroy)

@@ -419,6 +419,9 @@ enum WireSamples {
     result.append(("default", FetchChunkRequest()))
     result.append(("typical", typical_FetchChunkRequest()))
     result.append(("edge", edge_FetchChunkRequest()))
+    result.append(("default", PeerAccountRequest()))
+    result.append(("typical", typical_PeerAccountRequest()))
+    result.append(("edge", edge_PeerAccountRequest()))
     result.append(("default", StateSnapshotRequest()))
     result.append(("typical", typical_StateSnapshotRequest()))
     result.append(("edge", edge_StateSnapshotRequest()))
@@ -2875,6 +2878,18 @@ enum WireSamples {
     var message = FetchChunkRequest()
     message.blobID = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     message.index = UInt32.max
+    return message
+  }
+
+  static func typical_PeerAccountRequest() -> PeerAccountRequest {
+    var message = PeerAccountRequest()
+    message.address = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
+    return message
+  }
+
+  static func edge_PeerAccountRequest() -> PeerAccountRequest {
+    var message = PeerAccountRequest()
+    message.address = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     return message
   }
 

@@ -16,12 +16,14 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "sehc/v1/block.pb-c.h"
 #include "sehc/v1/consensus.pb-c.h"
+#include "sehc/v1/state.pb-c.h"
 
 typedef struct Sehc__V1__GetTBlocksRequest Sehc__V1__GetTBlocksRequest;
 typedef struct Sehc__V1__GetRBlocksRequest Sehc__V1__GetRBlocksRequest;
 typedef struct Sehc__V1__ChunkReplica Sehc__V1__ChunkReplica;
 typedef struct Sehc__V1__ReplicateChunksResponse Sehc__V1__ReplicateChunksResponse;
 typedef struct Sehc__V1__FetchChunkRequest Sehc__V1__FetchChunkRequest;
+typedef struct Sehc__V1__PeerAccountRequest Sehc__V1__PeerAccountRequest;
 typedef struct Sehc__V1__StateSnapshotRequest Sehc__V1__StateSnapshotRequest;
 typedef struct Sehc__V1__StateEntry Sehc__V1__StateEntry;
 typedef struct Sehc__V1__StateSnapshotChunk Sehc__V1__StateSnapshotChunk;
@@ -139,6 +141,23 @@ struct  Sehc__V1__FetchChunkRequest
 #define SEHC__V1__FETCH_CHUNK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__fetch_chunk_request__descriptor) \
     , {0,NULL}, 0 }
+
+
+/*
+ * Asks a member of an account's shard for the committed account, for a node that serves a client of
+ * another shard (its custodial transactions need the account's nonce).
+ */
+struct  Sehc__V1__PeerAccountRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The address (20 bytes).
+   */
+  ProtobufCBinaryData address;
+};
+#define SEHC__V1__PEER_ACCOUNT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__peer_account_request__descriptor) \
+    , {0,NULL} }
 
 
 /*
@@ -309,6 +328,25 @@ Sehc__V1__FetchChunkRequest *
 void   sehc__v1__fetch_chunk_request__free_unpacked
                      (Sehc__V1__FetchChunkRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sehc__V1__PeerAccountRequest methods */
+void   sehc__v1__peer_account_request__init
+                     (Sehc__V1__PeerAccountRequest         *message);
+size_t sehc__v1__peer_account_request__get_packed_size
+                     (const Sehc__V1__PeerAccountRequest   *message);
+size_t sehc__v1__peer_account_request__pack
+                     (const Sehc__V1__PeerAccountRequest   *message,
+                      uint8_t             *out);
+size_t sehc__v1__peer_account_request__pack_to_buffer
+                     (const Sehc__V1__PeerAccountRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sehc__V1__PeerAccountRequest *
+       sehc__v1__peer_account_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sehc__v1__peer_account_request__free_unpacked
+                     (Sehc__V1__PeerAccountRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Sehc__V1__StateSnapshotRequest methods */
 void   sehc__v1__state_snapshot_request__init
                      (Sehc__V1__StateSnapshotRequest         *message);
@@ -383,6 +421,9 @@ typedef void (*Sehc__V1__ReplicateChunksResponse_Closure)
 typedef void (*Sehc__V1__FetchChunkRequest_Closure)
                  (const Sehc__V1__FetchChunkRequest *message,
                   void *closure_data);
+typedef void (*Sehc__V1__PeerAccountRequest_Closure)
+                 (const Sehc__V1__PeerAccountRequest *message,
+                  void *closure_data);
 typedef void (*Sehc__V1__StateSnapshotRequest_Closure)
                  (const Sehc__V1__StateSnapshotRequest *message,
                   void *closure_data);
@@ -423,6 +464,10 @@ struct Sehc__V1__Peer_Service
                              const Sehc__V1__StateSnapshotRequest *input,
                              Sehc__V1__StateSnapshotChunk_Closure closure,
                              void *closure_data);
+  void (*get_account)(Sehc__V1__Peer_Service *service,
+                      const Sehc__V1__PeerAccountRequest *input,
+                      Sehc__V1__Account_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Sehc__V1__Peer_ServiceDestroy)(Sehc__V1__Peer_Service *);
 void sehc__v1__peer__init (Sehc__V1__Peer_Service *service,
@@ -436,7 +481,8 @@ void sehc__v1__peer__init (Sehc__V1__Peer_Service *service,
       function_prefix__ ## get_rblocks,\
       function_prefix__ ## replicate_chunks,\
       function_prefix__ ## fetch_chunk,\
-      function_prefix__ ## get_state_snapshot  }
+      function_prefix__ ## get_state_snapshot,\
+      function_prefix__ ## get_account  }
 void sehc__v1__peer__exchange(ProtobufCService *service,
                               const Sehc__V1__ConsensusBatch *input,
                               Sehc__V1__ConsensusBatch_Closure closure,
@@ -461,6 +507,10 @@ void sehc__v1__peer__get_state_snapshot(ProtobufCService *service,
                                         const Sehc__V1__StateSnapshotRequest *input,
                                         Sehc__V1__StateSnapshotChunk_Closure closure,
                                         void *closure_data);
+void sehc__v1__peer__get_account(ProtobufCService *service,
+                                 const Sehc__V1__PeerAccountRequest *input,
+                                 Sehc__V1__Account_Closure closure,
+                                 void *closure_data);
 
 /* --- descriptors --- */
 
@@ -469,6 +519,7 @@ extern const ProtobufCMessageDescriptor sehc__v1__get_rblocks_request__descripto
 extern const ProtobufCMessageDescriptor sehc__v1__chunk_replica__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__replicate_chunks_response__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__fetch_chunk_request__descriptor;
+extern const ProtobufCMessageDescriptor sehc__v1__peer_account_request__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__state_snapshot_request__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__state_entry__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__state_snapshot_chunk__descriptor;

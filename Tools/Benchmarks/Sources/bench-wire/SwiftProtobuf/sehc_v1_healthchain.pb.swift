@@ -1,4 +1,4 @@
-// Proto/ SHA-256: a93ea2ad061fc14f4b60fb6eb7564ad82dbaebb7ca58170f4f5b804dd73cf747 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 9d1a0a7ac157306d858bba213bb46051ac6914c052ac0ae223f79d89980e29ea (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all

@@ -1,4 +1,4 @@
-// Proto/ SHA-256: a93ea2ad061fc14f4b60fb6eb7564ad82dbaebb7ca58170f4f5b804dd73cf747 (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 9d1a0a7ac157306d858bba213bb46051ac6914c052ac0ae223f79d89980e29ea (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -115,6 +115,21 @@ nonisolated struct Sehc_V1_FetchChunkRequest: Sendable {
 
   /// The chunk index.
   var index: UInt32 = 0
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// Asks a member of an account's shard for the committed account, for a node that serves a client of
+/// another shard (its custodial transactions need the account's nonce).
+nonisolated struct Sehc_V1_PeerAccountRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The address (20 bytes).
+  var address: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -365,6 +380,36 @@ nonisolated extension Sehc_V1_FetchChunkRequest: SwiftProtobuf.Message, SwiftPro
   static func ==(lhs: Sehc_V1_FetchChunkRequest, rhs: Sehc_V1_FetchChunkRequest) -> Bool {
     if lhs.blobID != rhs.blobID {return false}
     if lhs.index != rhs.index {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sehc_V1_PeerAccountRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PeerAccountRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}address\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.address) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.address.isEmpty {
+      try visitor.visitSingularBytesField(value: self.address, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Sehc_V1_PeerAccountRequest, rhs: Sehc_V1_PeerAccountRequest) -> Bool {
+    if lhs.address != rhs.address {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
