@@ -135,10 +135,12 @@ struct PeerService: Peer.ServiceProtocol {
         code: .invalidArgument, message: "address has \(request.message.address.count) bytes, not 20")
     }
     let shard = Ledger.shard(of: address, shardCount: shardCount)
-    guard ((try? store.heldShards()) ?? []).contains(shard) else {
+    // The shard this validator is a member of now: the ledger may still hold the state of a shard it
+    // left at an epoch change, which no longer advances.
+    guard await runtime.heldShards().contains(shard) else {
       throw RPCError(
         code: .failedPrecondition,
-        message: "account \(address.hex) lives in shard \(shard), which this validator does not hold")
+        message: "account \(address.hex) lives in shard \(shard), of which this validator is not a member")
     }
     let account: Account?
     do { account = try store.account(address.rawRepresentation) } catch {
