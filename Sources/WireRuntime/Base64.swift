@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// Base64 as proto3 JSON reads it: standard or URL-safe alphabet, with or without padding.
 enum Base64 {

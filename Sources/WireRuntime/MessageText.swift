@@ -1,5 +1,5 @@
 internal import CProtobufC
-public import Foundation
+internal import Foundation
 
 /// A message as text for people: one `field: value` line per set field in schema order, nested
 /// messages indented, repeated fields as `-` items, bytes in hexadecimal (ids, addresses and hashes read

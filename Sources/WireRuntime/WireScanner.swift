@@ -1,5 +1,5 @@
 public import CProtobufC
-public import Foundation
+internal import Foundation
 
 /// Checks binary input against a message's protobuf-c descriptor before protobuf-c unpacks it.
 ///
