@@ -98,6 +98,32 @@ struct ChainAPITests {
     }
   }
 
+  @Test("a transaction this node does not store, or forwarded to a shard it left, is looked up elsewhere")
+  func statusFromPeers() async throws {
+    try await APIHarness().run { api in
+      let admin = try await api.login("admin")
+      let alice = try await api.newUser("alice", .patient, admin: admin)
+      let elsewhere = Data(repeating: 0xAB, count: 32)
+      api.chain.setPeerStatus(TransactionStatus(txID: elsewhere, state: .final, rblockHeight: 4))
+      let found = try await alice.client.getTransaction(
+        GetTransactionRequest(txID: elsewhere), metadata: alice.metadata)
+      #expect(found.state == .final && found.rblockHeight == 4)
+
+      api.chain.setAutoCommit(false)
+      let sent = try await admin.client.transfer(
+        TransferRequest(transfer: Transfer(recipient: alice.address, amount: 3)), metadata: admin.metadata)
+      api.chain.setPeerStatus(TransactionStatus(txID: sent.txID, state: .shardCommitted))
+      let pending = try await admin.client.getTransaction(
+        GetTransactionRequest(txID: sent.txID, waitFor: .shardCommitted, timeoutMs: 100),
+        metadata: admin.metadata)
+      #expect(pending.state == .pending, "pending in a shard this node holds: its own blocks will say")
+      api.chain.setHeldShards([])
+      let committed = try await admin.client.getTransaction(
+        GetTransactionRequest(txID: sent.txID), metadata: admin.metadata)
+      #expect(committed.state == .shardCommitted, "pending in a shard it left: the shard's members say")
+    }
+  }
+
   @Test("SubmitTransaction: a client-signed transaction commits; bad ones get the ledger's reason")
   func submitSigned() async throws {
     try await APIHarness().run { api in

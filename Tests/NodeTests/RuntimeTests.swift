@@ -81,6 +81,10 @@ struct RuntimeTests {
       var unknown = try Ed25519.PrivateKey()
       while cluster.shard(of: unknown) != 0 { unknown = try Ed25519.PrivateKey() }
       #expect(try await cluster.runtime(shard1[0]).account(unknown.publicKey.address) == nil)
+      // ... and transaction statuses from the validators that store them.
+      let fromPeers = await cluster.runtime(shard1[0]).transactionStatusFromPeers(id)
+      #expect(fromPeers?.state == .final && fromPeers?.txID == id)
+      #expect(await cluster.runtime(shard1[0]).transactionStatusFromPeers(Data(count: 32)) == nil)
     }
   }
 
@@ -156,7 +160,7 @@ struct RuntimeTests {
   }
 
   @Test(
-    "the peer port refuses a certificate from another CA and one of no genesis validator; GetAccount statuses"
+    "the peer port refuses a certificate from another CA and one of no genesis validator; account and status calls"
   )
   func refusesForeignCertificates() async throws {
     let cluster = try RuntimeCluster()
@@ -224,6 +228,16 @@ struct RuntimeTests {
     var unknown = try Ed25519.PrivateKey()
     while cluster.shard(of: unknown) != held { unknown = try Ed25519.PrivateKey() }
     #expect(try await account(funded.publicKey.address.rawRepresentation).balance == RuntimeCluster.balance)
+    for (id, code) in [(Data([1]), RPCError.Code.invalidArgument), (Data(count: 32), .notFound)] {
+      let error = await #expect(throws: RPCError.self) {
+        try await withGRPCClient(
+          transport: try RPCClientTransport(host: endpoint.host, port: endpoint.port, tls: own)
+        ) { client in
+          try await Peer.Client(wrapping: client).getTransaction(PeerTransactionRequest(txID: id))
+        }
+      }
+      #expect(error?.code == code, "\(error.map { "\($0)" } ?? "no error")")
+    }
     for (address, code) in [
       (Data([1, 2, 3]), RPCError.Code.invalidArgument),
       (elsewhere.publicKey.address.rawRepresentation, .failedPrecondition),

@@ -31,6 +31,8 @@ final class SingleMemberChain: ChainBackend {
     var failure: ChainBackendError?
     var tamperFetches = false
     var submitted = 0
+    var peerStatuses: [Data: TransactionStatus] = [:]
+    var heldShards: [UInt32] = [0]
   }
 
   private let mutable = Mutex(Mutable())
@@ -64,6 +66,15 @@ final class SingleMemberChain: ChainBackend {
   /// Makes `submit` and `replicate` fail with `failure` (nil to heal): no member reachable, a full
   /// mempool, ...
   func setFailure(_ failure: ChainBackendError?) { mutable.withLock { $0.failure = failure } }
+
+  /// Makes ``transactionStatusFromPeers(_:)`` answer `status` for its transaction, as another
+  /// validator storing it would.
+  func setPeerStatus(_ status: TransactionStatus) {
+    mutable.withLock { $0.peerStatuses[status.txID] = status }
+  }
+
+  /// Makes ``heldShards()`` answer `shards`, as for a node an epoch change moved out of shard 0.
+  func setHeldShards(_ shards: [UInt32]) { mutable.withLock { $0.heldShards = shards } }
 
   /// Makes `fetchChunk` return altered data.
   func setTamperFetches(_ on: Bool) { mutable.withLock { $0.tamperFetches = on } }
@@ -170,7 +181,11 @@ final class SingleMemberChain: ChainBackend {
 
   // MARK: ChainBackend
 
-  func heldShards() async -> [UInt32] { [0] }
+  func heldShards() async -> [UInt32] { mutable.withLock { $0.heldShards } }
+
+  func transactionStatusFromPeers(_ id: Data) async -> TransactionStatus? {
+    mutable.withLock { $0.peerStatuses[id] }
+  }
 
   func currentAssignment() async -> ShardAssignment { assignment }
 

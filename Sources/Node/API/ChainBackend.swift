@@ -59,6 +59,13 @@ public protocol ChainBackend: Sendable {
   /// runtime should override it to ask a member of that shard.
   func account(_ address: Address) async throws(ChainBackendError) -> Account?
 
+  /// The status of transaction `id` as another validator's ledger stores it (nil if none asked does),
+  /// for a transaction this node's ledger does not store: of a shard it does not hold, or decided in
+  /// its shard before it joined.
+  ///
+  /// Added for the client API (`GetTransaction`). The default implementation asks no one.
+  func transactionStatusFromPeers(_ id: Data) async -> TransactionStatus?
+
   /// The shard assignment of `epoch`, if this node knows it (every epoch up to the current one).
   ///
   /// Added for the client API (`GetShardAssignment` of a past epoch, `ValidateChain` checking the
@@ -87,6 +94,8 @@ extension ChainBackend {
   public func resubmit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
     try await submit(transaction)
   }
+
+  public func transactionStatusFromPeers(_ id: Data) async -> TransactionStatus? { nil }
 
   public func assignment(epoch: UInt64) async -> ShardAssignment? {
     let current = await currentAssignment()

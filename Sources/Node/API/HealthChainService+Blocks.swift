@@ -11,7 +11,8 @@ extension HealthChainService {
   {
     let id = try Inputs.id(request.txID, "tx_id")
     return try await waiter.wait(
-      for: id, until: try Inputs.commitment(request.waitFor), timeoutMs: request.timeoutMs)
+      for: id, until: try Inputs.commitment(request.waitFor), timeoutMs: request.timeoutMs,
+      askingPeers: true)
   }
 
   public func getTblock(request: GetTBlockRequest, context: ServerContext) async throws -> TBlock {

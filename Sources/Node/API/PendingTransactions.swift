@@ -42,6 +42,9 @@ final class PendingTransactions: Sendable {
   /// Forgets `id` (decided, or its submission failed).
   func remove(_ id: Data) { _ = book.withLock { $0.pending.removeValue(forKey: id) } }
 
+  /// The sender of `id`, if it is pending here.
+  func sender(of id: Data) -> Address? { book.withLock { $0.pending[id]?.sender } }
+
   /// Remembers that admission refused `id` for `reason`.
   func refuse(_ id: Data, reason: String) {
     book.withLock { book in

@@ -38,9 +38,15 @@ struct TransactionWaiter {
 
   /// The status of `id` once it reached `commitment`, or when `timeoutMs` (0: the node's default)
   /// ran out.
-  func wait(for id: Data, until commitment: Commitment, timeoutMs: UInt32) async throws -> TransactionStatus {
+  ///
+  /// With `askingPeers`, a transaction this node's ledger does not store and will not see decided (it
+  /// knows nothing of it, or forwarded it to a shard it does not hold) is looked up at other validators
+  /// first and again when the time runs out: their blocks raise no event here.
+  func wait(for id: Data, until commitment: Commitment, timeoutMs: UInt32, askingPeers: Bool = false)
+    async throws -> TransactionStatus
+  {
     let events = context.backend.events()
-    let current = try status(id)
+    let current = askingPeers ? try await statusAskingPeers(id) : try status(id)
     if Self.reached(current, commitment) { return current }
     let limit = timeoutMs == 0 ? context.configuration.defaultTimeoutMs : timeoutMs
     let timeout = Duration.milliseconds(Int64(min(limit, context.configuration.maxTimeoutMs)))
@@ -59,7 +65,22 @@ struct TransactionWaiter {
       }
       let first = try await group.next() ?? nil
       group.cancelAll()
-      return try first ?? waiter.status(id)
+      if let first { return first }
+      return askingPeers ? try await waiter.statusAskingPeers(id) : try waiter.status(id)
     }
+  }
+
+  /// ``status(_:)``, or what another validator's ledger stores when this node knows nothing of `id` or
+  /// knows it only as pending in a shard it does not hold.
+  func statusAskingPeers(_ id: Data) async throws -> TransactionStatus {
+    let local = try status(id)
+    switch local.state {
+    case .unknown: break
+    case .pending:
+      guard let sender = context.pending.sender(of: id), !(await context.holds(context.shard(of: sender)))
+      else { return local }
+    default: return local
+    }
+    return await context.backend.transactionStatusFromPeers(id) ?? local
   }
 }

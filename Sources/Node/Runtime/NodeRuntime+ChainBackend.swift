@@ -43,6 +43,15 @@ extension NodeRuntime: ChainBackend {
     }
   }
 
+  /// Asks the members of every shard (this one's too: they may have decided it before this validator
+  /// joined) for the status of `id`.
+  public func transactionStatusFromPeers(_ id: Data) async -> TransactionStatus? {
+    let groups = (0..<parameters.shardCount).map { shard in
+      validator.assignment.members(of: shard).filter { $0 != nodeAddress }
+    }
+    return await network.transactionStatus(id, groups: groups)
+  }
+
   /// Checks the transaction's form and signatures off the runtime's thread, then admits it.
   public nonisolated func submit(_ transaction: SignedTransaction) async throws(ChainBackendError) {
     let checked: CheckedTransaction

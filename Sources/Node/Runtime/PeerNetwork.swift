@@ -8,7 +8,7 @@ import TLS
 import Wire
 
 /// The links from this validator to every other genesis validator, and the calls made over them: message
-/// delivery for consensus, and block, state, chunk and account fetches.
+/// delivery for consensus, and block, state, chunk, account and transaction fetches.
 final class PeerNetwork: Sendable {
   let links: [Address: PeerLink]
 
@@ -169,6 +169,38 @@ final class PeerNetwork: Sendable {
       }
     }
     return .noAnswer
+  }
+
+  /// Most members of one shard asked for a transaction: a member that joined after it was decided does
+  /// not store it, so more than one is asked, but an unknown id must not cost a call to every validator.
+  static let membersAskedPerShard = 3
+
+  /// The status of transaction `id` from a validator whose ledger stores it: the groups (one per shard)
+  /// are asked at once, each member after member (at most ``membersAskedPerShard`` of them) until one
+  /// stores it, and the first status wins.
+  func transactionStatus(_ id: Data, groups: [[Address]]) async -> TransactionStatus? {
+    let request = PeerTransactionRequest(txID: id)
+    return await withTaskGroup(of: TransactionStatus?.self) { group in
+      for peers in groups where !peers.isEmpty {
+        group.addTask {
+          for peer in peers.prefix(Self.membersAskedPerShard) {
+            guard let link = self.links[peer],
+              let status = try? await link.peer.getTransaction(
+                request, options: self.callOptions, onResponse: { try $0.message })
+            else { continue }
+            return status
+          }
+          return nil
+        }
+      }
+      for await status in group {
+        if let status {
+          group.cancelAll()
+          return status
+        }
+      }
+      return nil
+    }
   }
 
   /// Chunk `index` of blob `blobID` from the first of `peers` that has it.

@@ -150,6 +150,24 @@ struct PeerService: Peer.ServiceProtocol {
     return ServerResponse(message: account)
   }
 
+  func getTransaction(request: ServerRequest<PeerTransactionRequest>, context: ServerContext) async throws
+    -> ServerResponse<TransactionStatus>
+  {
+    _ = try identity.caller(of: context, registry: registry)
+    let id = request.message.txID
+    guard id.count == 32 else {
+      throw RPCError(code: .invalidArgument, message: "tx_id has \(id.count) bytes, not 32")
+    }
+    let status: TransactionStatus?
+    do { status = try store.transactionStatus(id: id) } catch {
+      throw RPCError(code: .internalError, message: "reading transaction \(id.hexString): \(error)")
+    }
+    guard let status else {
+      throw RPCError(code: .notFound, message: "this validator's ledger has no transaction \(id.hexString)")
+    }
+    return ServerResponse(message: status)
+  }
+
   func getStateSnapshot(request: ServerRequest<StateSnapshotRequest>, context: ServerContext) async throws
     -> StreamingServerResponse<StateSnapshotChunk>
   {

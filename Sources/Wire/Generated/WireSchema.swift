@@ -135,6 +135,7 @@ public enum WireSchema {
     ReplicateChunksResponse.self,
     FetchChunkRequest.self,
     PeerAccountRequest.self,
+    PeerTransactionRequest.self,
     StateSnapshotRequest.self,
     StateEntry.self,
     StateSnapshotChunk.self,
@@ -269,8 +270,10 @@ public enum WireSchema {
     "sehc.v1.Peer.GetRBlocks": "sehc/v1/peer.proto",
     "sehc.v1.Peer.GetStateSnapshot": "sehc/v1/peer.proto",
     "sehc.v1.Peer.GetTBlocks": "sehc/v1/peer.proto",
+    "sehc.v1.Peer.GetTransaction": "sehc/v1/peer.proto",
     "sehc.v1.Peer.ReplicateChunks": "sehc/v1/peer.proto",
     "sehc.v1.PeerAccountRequest": "sehc/v1/peer.proto",
+    "sehc.v1.PeerTransactionRequest": "sehc/v1/peer.proto",
     "sehc.v1.Proposal": "sehc/v1/consensus.proto",
     "sehc.v1.PutImageManifest": "sehc/v1/transaction.proto",
     "sehc.v1.PutRecord": "sehc/v1/transaction.proto",
@@ -352,7 +355,9 @@ public enum WireSchema {
       "sehc/v1/block.proto", "sehc/v1/common.proto", "sehc/v1/genesis.proto", "sehc/v1/state.proto",
       "sehc/v1/transaction.proto",
     ],
-    "sehc/v1/peer.proto": ["sehc/v1/block.proto", "sehc/v1/consensus.proto", "sehc/v1/state.proto"],
+    "sehc/v1/peer.proto": [
+      "sehc/v1/block.proto", "sehc/v1/consensus.proto", "sehc/v1/healthchain.proto", "sehc/v1/state.proto",
+    ],
   ]
 
   /// Each .proto file's serialized google.protobuf.FileDescriptorProto (without source info),
@@ -425,7 +430,7 @@ public enum WireSchema {
       "sehc/v1/peer.proto",
       Data(
         base64Encoded:
-          "ChJzZWhjL3YxL3BlZXIucHJvdG8SB3NlaGMudjEaE3NlaGMvdjEvYmxvY2sucHJvdG8aF3NlaGMvdjEvY29uc2Vuc3VzLnByb3RvGhNzZWhjL3YxL3N0YXRlLnByb3RvImcKEUdldFRCbG9ja3NSZXF1ZXN0EhQKBXNoYXJkGAEgASgNUgVzaGFyZBIfCgtmcm9tX2hlaWdodBgCIAEoBFIKZnJvbUhlaWdodBIbCgl0b19oZWlnaHQYAyABKARSCHRvSGVpZ2h0IlEKEUdldFJCbG9ja3NSZXF1ZXN0Eh8KC2Zyb21faGVpZ2h0GAEgASgEUgpmcm9tSGVpZ2h0EhsKCXRvX2hlaWdodBgCIAEoBFIIdG9IZWlnaHQicAoMQ2h1bmtSZXBsaWNhEhcKB2Jsb2JfaWQYASABKAxSBmJsb2JJZBIUCgVpbmRleBgCIAEoDVIFaW5kZXgSHQoKY2h1bmtfaGFzaBgDIAEoDFIJY2h1bmtIYXNoEhIKBGRhdGEYBCABKAxSBGRhdGEiMQoXUmVwbGljYXRlQ2h1bmtzUmVzcG9uc2USFgoGc3RvcmVkGAEgASgNUgZzdG9yZWQiQgoRRmV0Y2hDaHVua1JlcXVlc3QSFwoHYmxvYl9pZBgBIAEoDFIGYmxvYklkEhQKBWluZGV4GAIgASgNUgVpbmRleCIuChJQZWVyQWNjb3VudFJlcXVlc3QSGAoHYWRkcmVzcxgBIAEoDFIHYWRkcmVzcyJEChRTdGF0ZVNuYXBzaG90UmVxdWVzdBIUCgVzaGFyZBgBIAEoDVIFc2hhcmQSFgoGaGVpZ2h0GAIgASgEUgZoZWlnaHQiNAoKU3RhdGVFbnRyeRIQCgNrZXkYASABKAxSA2tleRIUCgV2YWx1ZRgCIAEoDFIFdmFsdWUipAEKElN0YXRlU25hcHNob3RDaHVuaxIUCgVzaGFyZBgBIAEoDVIFc2hhcmQSFgoGaGVpZ2h0GAIgASgEUgZoZWlnaHQSHQoKc3RhdGVfcm9vdBgDIAEoDFIJc3RhdGVSb290Ei0KB2VudHJpZXMYBCADKAsyEy5zZWhjLnYxLlN0YXRlRW50cnlSB2VudHJpZXMSEgoEbGFzdBgFIAEoCFIEbGFzdDLgAwoEUGVlchJACghFeGNoYW5nZRIXLnNlaGMudjEuQ29uc2Vuc3VzQmF0Y2gaFy5zZWhjLnYxLkNvbnNlbnN1c0JhdGNoKAEwARI7CgpHZXRUQmxvY2tzEhouc2VoYy52MS5HZXRUQmxvY2tzUmVxdWVzdBoPLnNlaGMudjEuVEJsb2NrMAESOwoKR2V0UkJsb2NrcxIaLnNlaGMudjEuR2V0UkJsb2Nrc1JlcXVlc3QaDy5zZWhjLnYxLlJCbG9jazABEkwKD1JlcGxpY2F0ZUNodW5rcxIVLnNlaGMudjEuQ2h1bmtSZXBsaWNhGiAuc2VoYy52MS5SZXBsaWNhdGVDaHVua3NSZXNwb25zZSgBEj8KCkZldGNoQ2h1bmsSGi5zZWhjLnYxLkZldGNoQ2h1bmtSZXF1ZXN0GhUuc2VoYy52MS5DaHVua1JlcGxpY2ESUAoQR2V0U3RhdGVTbmFwc2hvdBIdLnNlaGMudjEuU3RhdGVTbmFwc2hvdFJlcXVlc3QaGy5zZWhjLnYxLlN0YXRlU25hcHNob3RDaHVuazABEjsKCkdldEFjY291bnQSGy5zZWhjLnYxLlBlZXJBY2NvdW50UmVxdWVzdBoQLnNlaGMudjEuQWNjb3VudGIGcHJvdG8z"
+          "ChJzZWhjL3YxL3BlZXIucHJvdG8SB3NlaGMudjEaE3NlaGMvdjEvYmxvY2sucHJvdG8aF3NlaGMvdjEvY29uc2Vuc3VzLnByb3RvGhlzZWhjL3YxL2hlYWx0aGNoYWluLnByb3RvGhNzZWhjL3YxL3N0YXRlLnByb3RvImcKEUdldFRCbG9ja3NSZXF1ZXN0EhQKBXNoYXJkGAEgASgNUgVzaGFyZBIfCgtmcm9tX2hlaWdodBgCIAEoBFIKZnJvbUhlaWdodBIbCgl0b19oZWlnaHQYAyABKARSCHRvSGVpZ2h0IlEKEUdldFJCbG9ja3NSZXF1ZXN0Eh8KC2Zyb21faGVpZ2h0GAEgASgEUgpmcm9tSGVpZ2h0EhsKCXRvX2hlaWdodBgCIAEoBFIIdG9IZWlnaHQicAoMQ2h1bmtSZXBsaWNhEhcKB2Jsb2JfaWQYASABKAxSBmJsb2JJZBIUCgVpbmRleBgCIAEoDVIFaW5kZXgSHQoKY2h1bmtfaGFzaBgDIAEoDFIJY2h1bmtIYXNoEhIKBGRhdGEYBCABKAxSBGRhdGEiMQoXUmVwbGljYXRlQ2h1bmtzUmVzcG9uc2USFgoGc3RvcmVkGAEgASgNUgZzdG9yZWQiQgoRRmV0Y2hDaHVua1JlcXVlc3QSFwoHYmxvYl9pZBgBIAEoDFIGYmxvYklkEhQKBWluZGV4GAIgASgNUgVpbmRleCIuChJQZWVyQWNjb3VudFJlcXVlc3QSGAoHYWRkcmVzcxgBIAEoDFIHYWRkcmVzcyItChZQZWVyVHJhbnNhY3Rpb25SZXF1ZXN0EhMKBXR4X2lkGAEgASgMUgR0eElkIkQKFFN0YXRlU25hcHNob3RSZXF1ZXN0EhQKBXNoYXJkGAEgASgNUgVzaGFyZBIWCgZoZWlnaHQYAiABKARSBmhlaWdodCI0CgpTdGF0ZUVudHJ5EhAKA2tleRgBIAEoDFIDa2V5EhQKBXZhbHVlGAIgASgMUgV2YWx1ZSKkAQoSU3RhdGVTbmFwc2hvdENodW5rEhQKBXNoYXJkGAEgASgNUgVzaGFyZBIWCgZoZWlnaHQYAiABKARSBmhlaWdodBIdCgpzdGF0ZV9yb290GAMgASgMUglzdGF0ZVJvb3QSLQoHZW50cmllcxgEIAMoCzITLnNlaGMudjEuU3RhdGVFbnRyeVIHZW50cmllcxISCgRsYXN0GAUgASgIUgRsYXN0Mq8ECgRQZWVyEkAKCEV4Y2hhbmdlEhcuc2VoYy52MS5Db25zZW5zdXNCYXRjaBoXLnNlaGMudjEuQ29uc2Vuc3VzQmF0Y2goATABEjsKCkdldFRCbG9ja3MSGi5zZWhjLnYxLkdldFRCbG9ja3NSZXF1ZXN0Gg8uc2VoYy52MS5UQmxvY2swARI7CgpHZXRSQmxvY2tzEhouc2VoYy52MS5HZXRSQmxvY2tzUmVxdWVzdBoPLnNlaGMudjEuUkJsb2NrMAESTAoPUmVwbGljYXRlQ2h1bmtzEhUuc2VoYy52MS5DaHVua1JlcGxpY2EaIC5zZWhjLnYxLlJlcGxpY2F0ZUNodW5rc1Jlc3BvbnNlKAESPwoKRmV0Y2hDaHVuaxIaLnNlaGMudjEuRmV0Y2hDaHVua1JlcXVlc3QaFS5zZWhjLnYxLkNodW5rUmVwbGljYRJQChBHZXRTdGF0ZVNuYXBzaG90Eh0uc2VoYy52MS5TdGF0ZVNuYXBzaG90UmVxdWVzdBobLnNlaGMudjEuU3RhdGVTbmFwc2hvdENodW5rMAESOwoKR2V0QWNjb3VudBIbLnNlaGMudjEuUGVlckFjY291bnRSZXF1ZXN0GhAuc2VoYy52MS5BY2NvdW50Ek0KDkdldFRyYW5zYWN0aW9uEh8uc2VoYy52MS5QZWVyVHJhbnNhY3Rpb25SZXF1ZXN0Ghouc2VoYy52MS5UcmFuc2FjdGlvblN0YXR1c2IGcHJvdG8z"
       )!
     ),
   ]

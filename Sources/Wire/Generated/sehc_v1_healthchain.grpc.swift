@@ -774,7 +774,8 @@ extension HealthChain {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A transaction's status with its Merkle proof; can wait for progress.
+    /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+    /// > for a transaction its ledger does not store.
     ///
     /// - Parameters:
     ///   - request: A streaming request of `GetTransactionRequest` messages.
@@ -1349,7 +1350,8 @@ extension HealthChain {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A transaction's status with its Merkle proof; can wait for progress.
+    /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+    /// > for a transaction its ledger does not store.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `GetTransactionRequest` message.
@@ -1923,7 +1925,8 @@ extension HealthChain {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A transaction's status with its Merkle proof; can wait for progress.
+    /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+    /// > for a transaction its ledger does not store.
     ///
     /// - Parameters:
     ///   - request: A `GetTransactionRequest` message.
@@ -3715,7 +3718,8 @@ extension HealthChain {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A transaction's status with its Merkle proof; can wait for progress.
+    /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+    /// > for a transaction its ledger does not store.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `GetTransactionRequest` message.
@@ -4665,7 +4669,8 @@ extension HealthChain {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A transaction's status with its Merkle proof; can wait for progress.
+    /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+    /// > for a transaction its ledger does not store.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `GetTransactionRequest` message.
@@ -5687,7 +5692,8 @@ extension HealthChain.ClientProtocol {
   ///
   /// > Source IDL Documentation:
   /// >
-  /// > A transaction's status with its Merkle proof; can wait for progress.
+  /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+  /// > for a transaction its ledger does not store.
   ///
   /// - Parameters:
   ///   - request: A request containing a single `GetTransactionRequest` message.
@@ -6696,7 +6702,8 @@ extension HealthChain.ClientProtocol {
   ///
   /// > Source IDL Documentation:
   /// >
-  /// > A transaction's status with its Merkle proof; can wait for progress.
+  /// > A transaction's status with its Merkle proof; can wait for progress. A node asks other validators
+  /// > for a transaction its ledger does not store.
   ///
   /// - Parameters:
   ///   - message: request message to send.

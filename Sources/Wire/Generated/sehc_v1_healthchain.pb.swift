@@ -58,7 +58,7 @@ public enum Commitment: WireEnum, CaseIterable {
 
 /// Where a transaction is.
 public enum TransactionState: WireEnum, CaseIterable {
-  /// The node has never seen it.
+  /// Neither the node nor the validators it asked know it.
   case unknown
   /// Admitted, not yet in a committed block.
   case pending

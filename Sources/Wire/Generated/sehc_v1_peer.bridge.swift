@@ -175,6 +175,32 @@ extension PeerAccountRequest {
   }
 }
 
+extension PeerTransactionRequest {
+  nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
+    var message = Sehc__V1__PeerTransactionRequest()
+    sehc__v1__peer_transaction_request__init(&message)
+    return message.base.descriptor
+  }()
+
+  public static var _protobufCDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+    cDescriptor
+  }
+
+  public func _protobufC(arena: inout EncodeArena) throws -> UnsafeMutableRawPointer {
+    let c = arena.message(Sehc__V1__PeerTransactionRequest.self, sehc__v1__peer_transaction_request__init)
+    if !self.txID.isEmpty { arena.setBytes(self.txID, into: c.pointer(to: \.tx_id)!) }
+    return UnsafeMutableRawPointer(c)
+  }
+
+  public init(
+    _protobufC message: UnsafeMutableRawPointer, decoder: inout CMessageDecoder
+  ) throws {
+    self.init()
+    let c = message.assumingMemoryBound(to: Sehc__V1__PeerTransactionRequest.self)
+    self.txID = decoder.bytes(&c.pointee.tx_id)
+  }
+}
+
 extension StateSnapshotRequest {
   nonisolated(unsafe) private static let cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> = {
     var message = Sehc__V1__StateSnapshotRequest()

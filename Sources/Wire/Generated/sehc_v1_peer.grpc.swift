@@ -103,6 +103,19 @@ public enum Peer: Sendable {
         type: .unary
       )
     }
+    /// Namespace for "GetTransaction" metadata.
+    public enum GetTransaction: Sendable {
+      /// Request type for "GetTransaction".
+      public typealias Input = PeerTransactionRequest
+      /// Response type for "GetTransaction".
+      public typealias Output = TransactionStatus
+      /// Descriptor for "GetTransaction".
+      public static let descriptor = GRPCCore.MethodDescriptor(
+        service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "sehc.v1.Peer"),
+        method: "GetTransaction",
+        type: .unary
+      )
+    }
     /// Descriptors for all methods in the "sehc.v1.Peer" service.
     public static let descriptors: [GRPCCore.MethodDescriptor] = [
       Exchange.descriptor,
@@ -112,6 +125,7 @@ public enum Peer: Sendable {
       FetchChunk.descriptor,
       GetStateSnapshot.descriptor,
       GetAccount.descriptor,
+      GetTransaction.descriptor,
     ]
   }
 }
@@ -269,6 +283,25 @@ extension Peer {
       request: GRPCCore.StreamingServerRequest<PeerAccountRequest>,
       context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Account>
+
+    /// Handle the "GetTransaction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+    /// > NOT_FOUND when the ledger does not store it.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request of `PeerTransactionRequest` messages.
+    ///   - context: Context providing information about the RPC.
+    /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+    ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+    ///     to an internal error.
+    /// - Returns: A streaming response of `TransactionStatus` messages.
+    func getTransaction(
+      request: GRPCCore.StreamingServerRequest<PeerTransactionRequest>,
+      context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<TransactionStatus>
   }
 
   /// Service protocol for the "sehc.v1.Peer" service.
@@ -410,6 +443,25 @@ extension Peer {
       request: GRPCCore.ServerRequest<PeerAccountRequest>,
       context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.ServerResponse<Account>
+
+    /// Handle the "GetTransaction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+    /// > NOT_FOUND when the ledger does not store it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `PeerTransactionRequest` message.
+    ///   - context: Context providing information about the RPC.
+    /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+    ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+    ///     to an internal error.
+    /// - Returns: A response containing a single `TransactionStatus` message.
+    func getTransaction(
+      request: GRPCCore.ServerRequest<PeerTransactionRequest>,
+      context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<TransactionStatus>
   }
 
   /// Simple service protocol for the "sehc.v1.Peer" service.
@@ -553,6 +605,25 @@ extension Peer {
       request: PeerAccountRequest,
       context: GRPCCore.ServerContext
     ) async throws -> Account
+
+    /// Handle the "GetTransaction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+    /// > NOT_FOUND when the ledger does not store it.
+    ///
+    /// - Parameters:
+    ///   - request: A `PeerTransactionRequest` message.
+    ///   - context: Context providing information about the RPC.
+    /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+    ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+    ///     to an internal error.
+    /// - Returns: A `TransactionStatus` to respond with.
+    func getTransaction(
+      request: PeerTransactionRequest,
+      context: GRPCCore.ServerContext
+    ) async throws -> TransactionStatus
   }
 }
 
@@ -638,6 +709,17 @@ extension Peer.StreamingServiceProtocol {
         )
       }
     )
+    router.registerHandler(
+      forMethod: Peer.Method.GetTransaction.descriptor,
+      deserializer: WireRuntime.ProtobufCDeserializer<PeerTransactionRequest>(),
+      serializer: WireRuntime.ProtobufCSerializer<TransactionStatus>(),
+      handler: { request, context in
+        try await self.getTransaction(
+          request: request,
+          context: context
+        )
+      }
+    )
   }
 }
 
@@ -704,6 +786,17 @@ extension Peer.ServiceProtocol {
     context: GRPCCore.ServerContext
   ) async throws -> GRPCCore.StreamingServerResponse<Account> {
     let response = try await self.getAccount(
+      request: GRPCCore.ServerRequest(stream: request),
+      context: context
+    )
+    return GRPCCore.StreamingServerResponse(single: response)
+  }
+
+  public func getTransaction(
+    request: GRPCCore.StreamingServerRequest<PeerTransactionRequest>,
+    context: GRPCCore.ServerContext
+  ) async throws -> GRPCCore.StreamingServerResponse<TransactionStatus> {
+    let response = try await self.getTransaction(
       request: GRPCCore.ServerRequest(stream: request),
       context: context
     )
@@ -814,6 +907,19 @@ extension Peer.SimpleServiceProtocol {
   ) async throws -> GRPCCore.ServerResponse<Account> {
     return GRPCCore.ServerResponse<Account>(
       message: try await self.getAccount(
+        request: request.message,
+        context: context
+      ),
+      metadata: [:]
+    )
+  }
+
+  public func getTransaction(
+    request: GRPCCore.ServerRequest<PeerTransactionRequest>,
+    context: GRPCCore.ServerContext
+  ) async throws -> GRPCCore.ServerResponse<TransactionStatus> {
+    return GRPCCore.ServerResponse<TransactionStatus>(
+      message: try await self.getTransaction(
         request: request.message,
         context: context
       ),
@@ -1002,6 +1108,31 @@ extension Peer {
       deserializer: some GRPCCore.MessageDeserializer<Account>,
       options: GRPCCore.CallOptions,
       onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Account>) async throws -> Result
+    ) async throws -> Result where Result: Sendable
+
+    /// Call the "GetTransaction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+    /// > NOT_FOUND when the ledger does not store it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `PeerTransactionRequest` message.
+    ///   - serializer: A serializer for `PeerTransactionRequest` messages.
+    ///   - deserializer: A deserializer for `TransactionStatus` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    func getTransaction<Result>(
+      request: GRPCCore.ClientRequest<PeerTransactionRequest>,
+      serializer: some GRPCCore.MessageSerializer<PeerTransactionRequest>,
+      deserializer: some GRPCCore.MessageDeserializer<TransactionStatus>,
+      options: GRPCCore.CallOptions,
+      onResponse handleResponse:
+        @Sendable @escaping (GRPCCore.ClientResponse<TransactionStatus>) async throws -> Result
     ) async throws -> Result where Result: Sendable
   }
 
@@ -1264,6 +1395,43 @@ extension Peer {
         onResponse: handleResponse
       )
     }
+
+    /// Call the "GetTransaction" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+    /// > NOT_FOUND when the ledger does not store it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `PeerTransactionRequest` message.
+    ///   - serializer: A serializer for `PeerTransactionRequest` messages.
+    ///   - deserializer: A deserializer for `TransactionStatus` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getTransaction<Result>(
+      request: GRPCCore.ClientRequest<PeerTransactionRequest>,
+      serializer: some GRPCCore.MessageSerializer<PeerTransactionRequest>,
+      deserializer: some GRPCCore.MessageDeserializer<TransactionStatus>,
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse:
+        @Sendable @escaping (GRPCCore.ClientResponse<TransactionStatus>) async throws -> Result = {
+          response in
+          try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+      try await self.client.unary(
+        request: request,
+        descriptor: Peer.Method.GetTransaction.descriptor,
+        serializer: serializer,
+        deserializer: deserializer,
+        options: options,
+        onResponse: handleResponse
+      )
+    }
   }
 }
 
@@ -1470,6 +1638,37 @@ extension Peer.ClientProtocol {
       request: request,
       serializer: WireRuntime.ProtobufCSerializer<PeerAccountRequest>(),
       deserializer: WireRuntime.ProtobufCDeserializer<Account>(),
+      options: options,
+      onResponse: handleResponse
+    )
+  }
+
+  /// Call the "GetTransaction" method.
+  ///
+  /// > Source IDL Documentation:
+  /// >
+  /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+  /// > NOT_FOUND when the ledger does not store it.
+  ///
+  /// - Parameters:
+  ///   - request: A request containing a single `PeerTransactionRequest` message.
+  ///   - options: Options to apply to this RPC.
+  ///   - handleResponse: A closure which handles the response and returns its result to
+  ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+  ///       already finished.
+  /// - Returns: The result of `handleResponse`.
+  public func getTransaction<Result>(
+    request: GRPCCore.ClientRequest<PeerTransactionRequest>,
+    options: GRPCCore.CallOptions = .defaults,
+    onResponse handleResponse:
+      @Sendable @escaping (GRPCCore.ClientResponse<TransactionStatus>) async throws -> Result = { response in
+        try response.message
+      }
+  ) async throws -> Result where Result: Sendable {
+    try await self.getTransaction(
+      request: request,
+      serializer: WireRuntime.ProtobufCSerializer<PeerTransactionRequest>(),
+      deserializer: WireRuntime.ProtobufCDeserializer<TransactionStatus>(),
       options: options,
       onResponse: handleResponse
     )
@@ -1708,6 +1907,41 @@ extension Peer.ClientProtocol {
       metadata: metadata
     )
     return try await self.getAccount(
+      request: request,
+      options: options,
+      onResponse: handleResponse
+    )
+  }
+
+  /// Call the "GetTransaction" method.
+  ///
+  /// > Source IDL Documentation:
+  /// >
+  /// > The status of a transaction in this validator's ledger (shard-committed or final, with its proof):
+  /// > NOT_FOUND when the ledger does not store it.
+  ///
+  /// - Parameters:
+  ///   - message: request message to send.
+  ///   - metadata: Additional metadata to send, defaults to empty.
+  ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+  ///   - handleResponse: A closure which handles the response and returns its result to
+  ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+  ///       already finished.
+  /// - Returns: The result of `handleResponse`.
+  public func getTransaction<Result>(
+    _ message: PeerTransactionRequest,
+    metadata: GRPCCore.Metadata = [:],
+    options: GRPCCore.CallOptions = .defaults,
+    onResponse handleResponse:
+      @Sendable @escaping (GRPCCore.ClientResponse<TransactionStatus>) async throws -> Result = { response in
+        try response.message
+      }
+  ) async throws -> Result where Result: Sendable {
+    let request = GRPCCore.ClientRequest<PeerTransactionRequest>(
+      message: message,
+      metadata: metadata
+    )
+    return try await self.getTransaction(
       request: request,
       options: options,
       onResponse: handleResponse

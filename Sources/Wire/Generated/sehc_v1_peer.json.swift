@@ -239,6 +239,36 @@ extension PeerAccountRequest {
   }
 }
 
+extension PeerTransactionRequest {
+  public func _writeJSON(to writer: inout JSONWriter) {
+    writer.beginObject()
+    if !self.txID.isEmpty {
+      writer.key("txId")
+      writer.bytes(self.txID)
+    }
+    writer.endObject()
+  }
+
+  public init(_json object: JSONObject, decoder: inout JSONMessageDecoder) throws {
+    self.init()
+    var seen = Set<Int>()
+    do {
+      for (key, value) in object.members {
+        switch key {
+        case "txId", "tx_id":
+          try decoder.markSeen(&seen, 1, field: "tx_id")
+          if case .null = value { continue }
+          self.txID = try decoder.bytes(value, field: "tx_id")
+        default:
+          throw decoder.unknownField(key)
+        }
+      }
+    } catch let error as WireError {
+      throw error.inMessage(Self.protoMessageName)
+    }
+  }
+}
+
 extension StateSnapshotRequest {
   public func _writeJSON(to writer: inout JSONWriter) {
     writer.beginObject()

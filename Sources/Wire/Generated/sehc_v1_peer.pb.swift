@@ -148,6 +148,25 @@ public struct PeerAccountRequest: WireMessage {
   }
 }
 
+/// Asks a validator for the status of a transaction its ledger stores, for a node that does not: one
+/// outside the transaction's shard, or one that joined the shard after the transaction was decided.
+public struct PeerTransactionRequest: WireMessage {
+  public static let protoMessageName = "sehc.v1.PeerTransactionRequest"
+
+  /// The transaction id (32 bytes).
+  public var txID: Data = Data()
+
+  /// A message with every field at its default value.
+  public init() {}
+
+  /// A message with the given fields; the others keep their defaults.
+  public init(
+    txID: Data = Data()
+  ) {
+    self.txID = txID
+  }
+}
+
 /// Asks for a shard's state, for a validator that moves to that shard at an epoch boundary.
 public struct StateSnapshotRequest: WireMessage {
   public static let protoMessageName = "sehc.v1.StateSnapshotRequest"

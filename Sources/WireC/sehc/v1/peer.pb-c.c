@@ -277,6 +277,51 @@ void   sehc__v1__peer_account_request__free_unpacked
   assert(message->base.descriptor == &sehc__v1__peer_account_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sehc__v1__peer_transaction_request__init
+                     (Sehc__V1__PeerTransactionRequest         *message)
+{
+  static const Sehc__V1__PeerTransactionRequest init_value = SEHC__V1__PEER_TRANSACTION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sehc__v1__peer_transaction_request__get_packed_size
+                     (const Sehc__V1__PeerTransactionRequest *message)
+{
+  assert(message->base.descriptor == &sehc__v1__peer_transaction_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sehc__v1__peer_transaction_request__pack
+                     (const Sehc__V1__PeerTransactionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sehc__v1__peer_transaction_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sehc__v1__peer_transaction_request__pack_to_buffer
+                     (const Sehc__V1__PeerTransactionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sehc__v1__peer_transaction_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sehc__V1__PeerTransactionRequest *
+       sehc__v1__peer_transaction_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sehc__V1__PeerTransactionRequest *)
+     protobuf_c_message_unpack (&sehc__v1__peer_transaction_request__descriptor,
+                                allocator, len, data);
+}
+void   sehc__v1__peer_transaction_request__free_unpacked
+                     (Sehc__V1__PeerTransactionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sehc__v1__peer_transaction_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sehc__v1__state_snapshot_request__init
                      (Sehc__V1__StateSnapshotRequest         *message)
 {
@@ -731,6 +776,44 @@ const ProtobufCMessageDescriptor sehc__v1__peer_account_request__descriptor =
   (ProtobufCMessageInit) sehc__v1__peer_account_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sehc__v1__peer_transaction_request__field_descriptors[1] =
+{
+  {
+    "tx_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Sehc__V1__PeerTransactionRequest, tx_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sehc__v1__peer_transaction_request__field_indices_by_name[] = {
+  0,   /* field[0] = tx_id */
+};
+static const ProtobufCIntRange sehc__v1__peer_transaction_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sehc__v1__peer_transaction_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sehc.v1.PeerTransactionRequest",
+  "PeerTransactionRequest",
+  "Sehc__V1__PeerTransactionRequest",
+  "sehc.v1",
+  sizeof(Sehc__V1__PeerTransactionRequest),
+  1,
+  sehc__v1__peer_transaction_request__field_descriptors,
+  sehc__v1__peer_transaction_request__field_indices_by_name,
+  1,  sehc__v1__peer_transaction_request__number_ranges,
+  (ProtobufCMessageInit) sehc__v1__peer_transaction_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sehc__v1__state_snapshot_request__field_descriptors[2] =
 {
   {
@@ -923,7 +1006,7 @@ const ProtobufCMessageDescriptor sehc__v1__state_snapshot_chunk__descriptor =
   (ProtobufCMessageInit) sehc__v1__state_snapshot_chunk__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor sehc__v1__peer__method_descriptors[7] =
+static const ProtobufCMethodDescriptor sehc__v1__peer__method_descriptors[8] =
 {
   { "Exchange", &sehc__v1__consensus_batch__descriptor, &sehc__v1__consensus_batch__descriptor },
   { "GetTBlocks", &sehc__v1__get_tblocks_request__descriptor, &sehc__v1__tblock__descriptor },
@@ -932,6 +1015,7 @@ static const ProtobufCMethodDescriptor sehc__v1__peer__method_descriptors[7] =
   { "FetchChunk", &sehc__v1__fetch_chunk_request__descriptor, &sehc__v1__chunk_replica__descriptor },
   { "GetStateSnapshot", &sehc__v1__state_snapshot_request__descriptor, &sehc__v1__state_snapshot_chunk__descriptor },
   { "GetAccount", &sehc__v1__peer_account_request__descriptor, &sehc__v1__account__descriptor },
+  { "GetTransaction", &sehc__v1__peer_transaction_request__descriptor, &sehc__v1__transaction_status__descriptor },
 };
 const unsigned sehc__v1__peer__method_indices_by_name[] = {
   0,        /* Exchange */
@@ -940,6 +1024,7 @@ const unsigned sehc__v1__peer__method_indices_by_name[] = {
   2,        /* GetRBlocks */
   5,        /* GetStateSnapshot */
   1,        /* GetTBlocks */
+  7,        /* GetTransaction */
   3         /* ReplicateChunks */
 };
 const ProtobufCServiceDescriptor sehc__v1__peer__descriptor =
@@ -949,7 +1034,7 @@ const ProtobufCServiceDescriptor sehc__v1__peer__descriptor =
   "Peer",
   "Sehc__V1__Peer",
   "sehc.v1",
-  7,
+  8,
   sehc__v1__peer__method_descriptors,
   sehc__v1__peer__method_indices_by_name
 };
@@ -1008,6 +1093,14 @@ void sehc__v1__peer__get_account(ProtobufCService *service,
 {
   assert(service->descriptor == &sehc__v1__peer__descriptor);
   service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sehc__v1__peer__get_transaction(ProtobufCService *service,
+                                     const Sehc__V1__PeerTransactionRequest *input,
+                                     Sehc__V1__TransactionStatus_Closure closure,
+                                     void *closure_data)
+{
+  assert(service->descriptor == &sehc__v1__peer__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sehc__v1__peer__init (Sehc__V1__Peer_Service *service,
                            Sehc__V1__Peer_ServiceDestroy destroy)

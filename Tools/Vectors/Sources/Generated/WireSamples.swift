@@ -422,6 +422,9 @@ enum WireSamples {
     result.append(("default", PeerAccountRequest()))
     result.append(("typical", typical_PeerAccountRequest()))
     result.append(("edge", edge_PeerAccountRequest()))
+    result.append(("default", PeerTransactionRequest()))
+    result.append(("typical", typical_PeerTransactionRequest()))
+    result.append(("edge", edge_PeerTransactionRequest()))
     result.append(("default", StateSnapshotRequest()))
     result.append(("typical", typical_StateSnapshotRequest()))
     result.append(("edge", edge_StateSnapshotRequest()))
@@ -2890,6 +2893,18 @@ enum WireSamples {
   static func edge_PeerAccountRequest() -> PeerAccountRequest {
     var message = PeerAccountRequest()
     message.address = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
+    return message
+  }
+
+  static func typical_PeerTransactionRequest() -> PeerTransactionRequest {
+    var message = PeerTransactionRequest()
+    message.txID = Data((0..<20).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
+    return message
+  }
+
+  static func edge_PeerTransactionRequest() -> PeerTransactionRequest {
+    var message = PeerTransactionRequest()
+    message.txID = Data((0..<200).map { UInt8(truncatingIfNeeded: $0 &* 8 &+ 0) })
     return message
   }
 

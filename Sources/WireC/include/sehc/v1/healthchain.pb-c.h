@@ -101,7 +101,7 @@ typedef enum _Sehc__V1__Commitment {
  */
 typedef enum _Sehc__V1__TransactionState {
   /*
-   * The node has never seen it.
+   * Neither the node nor the validators it asked know it.
    */
   SEHC__V1__TRANSACTION_STATE__TRANSACTION_STATE_UNKNOWN = 0,
   /*

@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "sehc/v1/block.pb-c.h"
 #include "sehc/v1/consensus.pb-c.h"
+#include "sehc/v1/healthchain.pb-c.h"
 #include "sehc/v1/state.pb-c.h"
 
 typedef struct Sehc__V1__GetTBlocksRequest Sehc__V1__GetTBlocksRequest;
@@ -24,6 +25,7 @@ typedef struct Sehc__V1__ChunkReplica Sehc__V1__ChunkReplica;
 typedef struct Sehc__V1__ReplicateChunksResponse Sehc__V1__ReplicateChunksResponse;
 typedef struct Sehc__V1__FetchChunkRequest Sehc__V1__FetchChunkRequest;
 typedef struct Sehc__V1__PeerAccountRequest Sehc__V1__PeerAccountRequest;
+typedef struct Sehc__V1__PeerTransactionRequest Sehc__V1__PeerTransactionRequest;
 typedef struct Sehc__V1__StateSnapshotRequest Sehc__V1__StateSnapshotRequest;
 typedef struct Sehc__V1__StateEntry Sehc__V1__StateEntry;
 typedef struct Sehc__V1__StateSnapshotChunk Sehc__V1__StateSnapshotChunk;
@@ -157,6 +159,23 @@ struct  Sehc__V1__PeerAccountRequest
 };
 #define SEHC__V1__PEER_ACCOUNT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__peer_account_request__descriptor) \
+    , {0,NULL} }
+
+
+/*
+ * Asks a validator for the status of a transaction its ledger stores, for a node that does not: one
+ * outside the transaction's shard, or one that joined the shard after the transaction was decided.
+ */
+struct  Sehc__V1__PeerTransactionRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The transaction id (32 bytes).
+   */
+  ProtobufCBinaryData tx_id;
+};
+#define SEHC__V1__PEER_TRANSACTION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sehc__v1__peer_transaction_request__descriptor) \
     , {0,NULL} }
 
 
@@ -347,6 +366,25 @@ Sehc__V1__PeerAccountRequest *
 void   sehc__v1__peer_account_request__free_unpacked
                      (Sehc__V1__PeerAccountRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sehc__V1__PeerTransactionRequest methods */
+void   sehc__v1__peer_transaction_request__init
+                     (Sehc__V1__PeerTransactionRequest         *message);
+size_t sehc__v1__peer_transaction_request__get_packed_size
+                     (const Sehc__V1__PeerTransactionRequest   *message);
+size_t sehc__v1__peer_transaction_request__pack
+                     (const Sehc__V1__PeerTransactionRequest   *message,
+                      uint8_t             *out);
+size_t sehc__v1__peer_transaction_request__pack_to_buffer
+                     (const Sehc__V1__PeerTransactionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sehc__V1__PeerTransactionRequest *
+       sehc__v1__peer_transaction_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sehc__v1__peer_transaction_request__free_unpacked
+                     (Sehc__V1__PeerTransactionRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Sehc__V1__StateSnapshotRequest methods */
 void   sehc__v1__state_snapshot_request__init
                      (Sehc__V1__StateSnapshotRequest         *message);
@@ -424,6 +462,9 @@ typedef void (*Sehc__V1__FetchChunkRequest_Closure)
 typedef void (*Sehc__V1__PeerAccountRequest_Closure)
                  (const Sehc__V1__PeerAccountRequest *message,
                   void *closure_data);
+typedef void (*Sehc__V1__PeerTransactionRequest_Closure)
+                 (const Sehc__V1__PeerTransactionRequest *message,
+                  void *closure_data);
 typedef void (*Sehc__V1__StateSnapshotRequest_Closure)
                  (const Sehc__V1__StateSnapshotRequest *message,
                   void *closure_data);
@@ -468,6 +509,10 @@ struct Sehc__V1__Peer_Service
                       const Sehc__V1__PeerAccountRequest *input,
                       Sehc__V1__Account_Closure closure,
                       void *closure_data);
+  void (*get_transaction)(Sehc__V1__Peer_Service *service,
+                          const Sehc__V1__PeerTransactionRequest *input,
+                          Sehc__V1__TransactionStatus_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Sehc__V1__Peer_ServiceDestroy)(Sehc__V1__Peer_Service *);
 void sehc__v1__peer__init (Sehc__V1__Peer_Service *service,
@@ -482,7 +527,8 @@ void sehc__v1__peer__init (Sehc__V1__Peer_Service *service,
       function_prefix__ ## replicate_chunks,\
       function_prefix__ ## fetch_chunk,\
       function_prefix__ ## get_state_snapshot,\
-      function_prefix__ ## get_account  }
+      function_prefix__ ## get_account,\
+      function_prefix__ ## get_transaction  }
 void sehc__v1__peer__exchange(ProtobufCService *service,
                               const Sehc__V1__ConsensusBatch *input,
                               Sehc__V1__ConsensusBatch_Closure closure,
@@ -511,6 +557,10 @@ void sehc__v1__peer__get_account(ProtobufCService *service,
                                  const Sehc__V1__PeerAccountRequest *input,
                                  Sehc__V1__Account_Closure closure,
                                  void *closure_data);
+void sehc__v1__peer__get_transaction(ProtobufCService *service,
+                                     const Sehc__V1__PeerTransactionRequest *input,
+                                     Sehc__V1__TransactionStatus_Closure closure,
+                                     void *closure_data);
 
 /* --- descriptors --- */
 
@@ -520,6 +570,7 @@ extern const ProtobufCMessageDescriptor sehc__v1__chunk_replica__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__replicate_chunks_response__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__fetch_chunk_request__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__peer_account_request__descriptor;
+extern const ProtobufCMessageDescriptor sehc__v1__peer_transaction_request__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__state_snapshot_request__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__state_entry__descriptor;
 extern const ProtobufCMessageDescriptor sehc__v1__state_snapshot_chunk__descriptor;

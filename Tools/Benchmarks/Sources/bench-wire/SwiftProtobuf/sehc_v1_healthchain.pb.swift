@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 9d1a0a7ac157306d858bba213bb46051ac6914c052ac0ae223f79d89980e29ea (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 1a68e72a1a42fb1695a4c26c25f7bbe167c460541d7bdd17718ba440d7afc0b6 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -81,7 +81,7 @@ nonisolated enum Sehc_V1_Commitment: SwiftProtobuf.Enum, Swift.CaseIterable {
 nonisolated enum Sehc_V1_TransactionState: SwiftProtobuf.Enum, Swift.CaseIterable {
   typealias RawValue = Int
 
-  /// The node has never seen it.
+  /// Neither the node nor the validators it asked know it.
   case unknown // = 0
 
   /// Admitted, not yet in a committed block.

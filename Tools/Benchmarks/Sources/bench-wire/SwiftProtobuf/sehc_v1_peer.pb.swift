@@ -1,4 +1,4 @@
-// Proto/ SHA-256: 9d1a0a7ac157306d858bba213bb46051ac6914c052ac0ae223f79d89980e29ea (checked by make test; regenerate with make generate)
+// Proto/ SHA-256: 1a68e72a1a42fb1695a4c26c25f7bbe167c460541d7bdd17718ba440d7afc0b6 (checked by make test; regenerate with make generate)
 // DO NOT EDIT.
 // swift-format-ignore-file
 // swiftlint:disable all
@@ -130,6 +130,21 @@ nonisolated struct Sehc_V1_PeerAccountRequest: Sendable {
 
   /// The address (20 bytes).
   var address: Data = Data()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+/// Asks a validator for the status of a transaction its ledger stores, for a node that does not: one
+/// outside the transaction's shard, or one that joined the shard after the transaction was decided.
+nonisolated struct Sehc_V1_PeerTransactionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The transaction id (32 bytes).
+  var txID: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -410,6 +425,36 @@ nonisolated extension Sehc_V1_PeerAccountRequest: SwiftProtobuf.Message, SwiftPr
 
   static func ==(lhs: Sehc_V1_PeerAccountRequest, rhs: Sehc_V1_PeerAccountRequest) -> Bool {
     if lhs.address != rhs.address {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Sehc_V1_PeerTransactionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".PeerTransactionRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tx_id\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.txID) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.txID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.txID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Sehc_V1_PeerTransactionRequest, rhs: Sehc_V1_PeerTransactionRequest) -> Bool {
+    if lhs.txID != rhs.txID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
