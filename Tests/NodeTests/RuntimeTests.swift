@@ -214,7 +214,8 @@ struct RuntimeTests {
     }
     #expect(invalid?.code == .invalidArgument)
 
-    // GetAccount answers for the shard it holds only, with a status for each other case.
+    // GetTransaction and GetAccount answer from this validator's ledger only, with a status for each
+    // other case.
     func account(_ address: Data) async throws -> Account {
       try await withGRPCClient(
         transport: try RPCClientTransport(host: endpoint.host, port: endpoint.port, tls: own)
