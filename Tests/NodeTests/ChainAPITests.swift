@@ -121,6 +121,19 @@ struct ChainAPITests {
       let committed = try await admin.client.getTransaction(
         GetTransactionRequest(txID: sent.txID), metadata: admin.metadata)
       #expect(committed.state == .shardCommitted, "pending in a shard it left: the shard's members say")
+
+      // A wait is answered when the other validators have it, not at the timeout.
+      let later = Data(repeating: 0xCD, count: 32)
+      let start = ContinuousClock.now
+      let waiting = Task {
+        try await alice.client.getTransaction(
+          GetTransactionRequest(txID: later, waitFor: .shardCommitted, timeoutMs: 20_000),
+          metadata: alice.metadata)
+      }
+      try await Task.sleep(for: .milliseconds(200))
+      api.chain.setPeerStatus(TransactionStatus(txID: later, state: .shardCommitted))
+      #expect(try await waiting.value.state == .shardCommitted)
+      #expect(ContinuousClock.now - start < .seconds(10), "answered by a poll, long before the 20 s timeout")
     }
   }
 

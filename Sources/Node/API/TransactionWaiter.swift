@@ -41,7 +41,8 @@ struct TransactionWaiter {
   ///
   /// With `askingPeers`, a transaction this node's ledger does not store and will not see decided (it
   /// knows nothing of it, or forwarded it to a shard it does not hold) is looked up at other validators
-  /// first and again when the time runs out: their blocks raise no event here.
+  /// first, every ``peerPollInterval`` while waiting, and when the time runs out: their blocks raise no
+  /// event here.
   func wait(for id: Data, until commitment: Commitment, timeoutMs: UInt32, askingPeers: Bool = false)
     async throws -> TransactionStatus
   {
@@ -63,12 +64,24 @@ struct TransactionWaiter {
         try? await Task.sleep(for: timeout)
         return nil
       }
+      if askingPeers {
+        group.addTask {
+          while true {
+            do { try await Task.sleep(for: Self.peerPollInterval) } catch { return nil }
+            let status = try await waiter.statusAskingPeers(id)
+            if Self.reached(status, commitment) { return status }
+          }
+        }
+      }
       let first = try await group.next() ?? nil
       group.cancelAll()
       if let first { return first }
       return askingPeers ? try await waiter.statusAskingPeers(id) : try waiter.status(id)
     }
   }
+
+  /// How often a waiting `GetTransaction` asks other validators again.
+  static let peerPollInterval = Duration.seconds(1)
 
   /// ``status(_:)``, or what another validator's ledger stores when this node knows nothing of `id` or
   /// knows it only as pending in a shard it does not hold.
