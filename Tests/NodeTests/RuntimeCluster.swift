@@ -16,6 +16,8 @@ final class RuntimeCluster: @unchecked Sendable {
   let genesis: ValidatedGenesis
   /// Participants with a balance in the genesis, and their keys.
   let accounts: [Ed25519.PrivateKey]
+  /// Registered patients of the genesis (no balance), `patientsPerShard` in each shard.
+  let patients: [Ed25519.PrivateKey]
   private(set) var runtimes: [NodeRuntime?]
 
   /// Consensus parameters for tests: RBlocks every 300 ms, no epoch change during a test.
@@ -28,8 +30,9 @@ final class RuntimeCluster: @unchecked Sendable {
   /// Initial balance of each account.
   static let balance: UInt64 = 1_000_000
 
-  /// `count` validators in `shards` shards, and `accounts` funded participants.
-  init(validators count: Int = 4, shards: UInt32 = 2, accounts: Int = 8) throws {
+  /// `count` validators in `shards` shards, `accounts` funded participants (hospitals) and
+  /// `patientsPerShard` patients in each shard.
+  init(validators count: Int = 4, shards: UInt32 = 2, accounts: Int = 8, patientsPerShard: Int = 0) throws {
     directory = Fixtures.temporaryDirectory("runtime")
     validators = try Fixtures.validators(count)
     let ports = try FreePorts.take(count)
@@ -42,6 +45,16 @@ final class RuntimeCluster: @unchecked Sendable {
       perShard[Int(Ledger.shard(of: key.publicKey.address, shardCount: shards))] += 1
     }
     self.accounts = keys
+    var patients: [Ed25519.PrivateKey] = []
+    var patientsIn = [Int](repeating: 0, count: Int(shards))
+    while patientsIn.contains(where: { $0 < patientsPerShard }) {
+      let key = try Ed25519.PrivateKey()
+      let shard = Int(Ledger.shard(of: key.publicKey.address, shardCount: shards))
+      guard patientsIn[shard] < patientsPerShard else { continue }
+      patients.append(key)
+      patientsIn[shard] += 1
+    }
+    self.patients = patients
     let builder = GenesisBuilder(
       chainID: "sehc-runtime-test", ca: Fixtures.ca.certificate,
       validators: validators.enumerated().map { index, validator in
@@ -53,7 +66,12 @@ final class RuntimeCluster: @unchecked Sendable {
         GenesisParticipant(
           publicKey: key.publicKey.rawRepresentation, role: .hospital, organisation: "Hospital \(index)",
           displayName: "Hospital \(index)", balance: Self.balance)
-      },
+      }
+        + patients.enumerated().map { index, key in
+          GenesisParticipant(
+            publicKey: key.publicKey.rawRepresentation, role: .patient, organisation: "Patients",
+            displayName: "Patient \(index)", balance: 0)
+        },
       params: Self.params(shards: shards), genesisTimeMs: UInt64(Date().timeIntervalSince1970 * 1000))
     genesis = try builder.build()
     runtimes = Array(repeating: nil, count: count)

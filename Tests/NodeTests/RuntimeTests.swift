@@ -88,6 +88,58 @@ struct RuntimeTests {
     }
   }
 
+  @Test("a member that missed an image's replication fetches its chunks before it votes for the record")
+  func votersFetchMissingContent() async throws {
+    let cluster = try RuntimeCluster(patientsPerShard: 1)
+    try await cluster.startAll()
+    do {
+      let members = await cluster.members(of: 0)
+      try #require(members.count == 2)
+      let author = try #require(cluster.accounts.first { cluster.shard(of: $0) == 0 })
+      let patient = try #require(cluster.patients.first { cluster.shard(of: $0) == 0 })
+      // The image is stored on one member only, as if the other had been down during the upload.
+      let image = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+      let manifest = try cluster.runtime(members[0]).blobs.put(image)
+      #expect(try !cluster.runtime(members[1]).blobs.hasAllChunks(manifest))
+
+      let body = TransactionBody(
+        chainID: cluster.genesis.chainID, sender: author.publicKey.address.rawRepresentation, nonce: 1,
+        createdAtMs: UInt64(Date().timeIntervalSince1970 * 1000),
+        payload: .putImageManifest(
+          PutImageManifest(
+            patient: patient.publicKey.address.rawRepresentation, kind: "chest-ct",
+            mediaType: "application/dicom",
+            content: manifest)))
+      let bytes = try body.serializedData()
+      let transaction = SignedTransaction(
+        body: bytes,
+        signatures: [
+          Signature(
+            publicKey: author.publicKey.rawRepresentation,
+            signature: try author.sign(domain: .transaction, message: bytes))
+        ])
+      let id = SHA256.hash(bytes).data
+      try await cluster.runtime(members[0]).submit(transaction)
+
+      let decided = await eventually {
+        members.allSatisfy { status(cluster, $0, id).map { $0.state != .pending } ?? false }
+      }
+      #expect(decided, "both members store the block with the record")
+      for member in members {
+        let stored = status(cluster, member, id)
+        #expect(
+          [.shardCommitted, .final].contains(stored?.state),
+          "applied, not rejected as chunks_missing: \(stored.map { "\($0.state) \($0.reason)" } ?? "none")")
+      }
+      #expect(try cluster.runtime(members[1]).blobs.hasAllChunks(manifest), "the chunks were fetched")
+      #expect(try cluster.runtime(members[1]).blobs.read(manifest) == image)
+    } catch {
+      await cluster.stopAll()
+      throw error
+    }
+    await cluster.stopAll()
+  }
+
   @Test("a cross-shard transfer is debited in its home shard and credited in the recipient's shard")
   func crossShard() async throws {
     try await withCluster { cluster in

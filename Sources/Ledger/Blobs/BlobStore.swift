@@ -146,6 +146,16 @@ public final class BlobStore: ChunkAvailability, Sendable {
     lock.withLock { _ in hasAllChunksUnlocked(manifest) }
   }
 
+  /// Whether chunk `index` of the blob of `manifest` is stored here (with the blob's data key).
+  public func hasChunk(_ manifest: BlobManifest, index: Int) -> Bool {
+    guard manifest.chunkHashes.indices.contains(index) else { return false }
+    return lock.withLock { _ in
+      FileManager.default.fileExists(atPath: blobDirectory(manifest.merkleRoot) + "/key")
+        && FileManager.default.fileExists(
+          atPath: chunkPath(manifest.merkleRoot, hash: manifest.chunkHashes[index]))
+    }
+  }
+
   func hasAllChunksUnlocked(_ manifest: BlobManifest) -> Bool {
     guard (try? BlobManifests.validate(manifest)) != nil,
       FileManager.default.fileExists(atPath: blobDirectory(manifest.merkleRoot) + "/key")

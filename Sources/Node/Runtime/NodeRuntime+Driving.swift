@@ -45,9 +45,12 @@ extension NodeRuntime {
     var results: [Input] = []
     if !ready.validations.isEmpty || !ready.applies.isEmpty { chain.learnEpochs(from: validator) }
     for request in ready.validations {
-      if let valid = chain.validate(request) {
-        results.append(.validated(ValidationResult(id: request.id, valid: valid)))
-      } else {
+      switch validateFetchingContent(request) {
+      case .vote(let result):
+        results.append(.validated(result))
+      case .afterFetchingContent:
+        break
+      case .abstain:
         logger.debug(
           "not voting on a proposal that does not extend this node's state",
           metadata: ["shard": "\(request.shard)", "height": "\(request.header.height)"])

@@ -20,6 +20,8 @@ struct RuntimeMetrics: Sendable {
   let pending = Gauge(label: "sehc_mempool_transactions")
   /// Consensus messages received from peers.
   let received = Counter(label: "sehc_peer_messages_received_total")
+  /// Proposals whose record content this validator fetched from its shard's members before voting.
+  let contentFetches = Counter(label: "sehc_content_fetches_before_vote_total")
   /// TChain view changes.
   let viewChanges = Counter(label: "sehc_tchain_view_changes_total")
 }
