@@ -88,39 +88,42 @@ struct RuntimeTests {
     }
   }
 
-  @Test("a member that missed an image's replication fetches its chunks before it votes for the record")
+  @Test(
+    "a member that missed an image's replication fetches its chunks before it votes; the author's shard does not"
+  )
   func votersFetchMissingContent() async throws {
     let cluster = try RuntimeCluster(patientsPerShard: 1)
     try await cluster.startAll()
     do {
       let members = await cluster.members(of: 0)
-      try #require(members.count == 2)
-      let author = try #require(cluster.accounts.first { cluster.shard(of: $0) == 0 })
+      let authorShard = await cluster.members(of: 1)
+      try #require(members.count == 2 && authorShard.count == 2)
       let patient = try #require(cluster.patients.first { cluster.shard(of: $0) == 0 })
-      // The image is stored on one member only, as if the other had been down during the upload.
+      /// Submits a PutImageManifest of `image` for the patient, by `author`, once the image is stored on
+      /// one member of the patient's shard only (as if the other had been down during the upload).
+      func putImage(_ image: Data, by author: Ed25519.PrivateKey) async throws -> (Data, BlobManifest) {
+        let manifest = try cluster.runtime(members[0]).blobs.put(image)
+        #expect(try !cluster.runtime(members[1]).blobs.hasAllChunks(manifest))
+        let body = TransactionBody(
+          chainID: cluster.genesis.chainID, sender: author.publicKey.address.rawRepresentation, nonce: 1,
+          createdAtMs: UInt64(Date().timeIntervalSince1970 * 1000),
+          payload: .putImageManifest(
+            PutImageManifest(
+              patient: patient.publicKey.address.rawRepresentation, kind: "chest-ct",
+              mediaType: "application/dicom", content: manifest)))
+        let bytes = try body.serializedData()
+        let signature = try author.sign(domain: .transaction, message: bytes)
+        try await cluster.runtime(members[0]).submit(
+          SignedTransaction(
+            body: bytes,
+            signatures: [Signature(publicKey: author.publicKey.rawRepresentation, signature: signature)]))
+        return (SHA256.hash(bytes).data, manifest)
+      }
+
+      // An author of the patient's shard.
       let image = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
-      let manifest = try cluster.runtime(members[0]).blobs.put(image)
-      #expect(try !cluster.runtime(members[1]).blobs.hasAllChunks(manifest))
-
-      let body = TransactionBody(
-        chainID: cluster.genesis.chainID, sender: author.publicKey.address.rawRepresentation, nonce: 1,
-        createdAtMs: UInt64(Date().timeIntervalSince1970 * 1000),
-        payload: .putImageManifest(
-          PutImageManifest(
-            patient: patient.publicKey.address.rawRepresentation, kind: "chest-ct",
-            mediaType: "application/dicom",
-            content: manifest)))
-      let bytes = try body.serializedData()
-      let transaction = SignedTransaction(
-        body: bytes,
-        signatures: [
-          Signature(
-            publicKey: author.publicKey.rawRepresentation,
-            signature: try author.sign(domain: .transaction, message: bytes))
-        ])
-      let id = SHA256.hash(bytes).data
-      try await cluster.runtime(members[0]).submit(transaction)
-
+      let local = try #require(cluster.accounts.first { cluster.shard(of: $0) == 0 })
+      let (id, manifest) = try await putImage(image, by: local)
       let decided = await eventually {
         members.allSatisfy { status(cluster, $0, id).map { $0.state != .pending } ?? false }
       }
@@ -131,8 +134,23 @@ struct RuntimeTests {
           [.shardCommitted, .final].contains(stored?.state),
           "applied, not rejected as chunks_missing: \(stored.map { "\($0.state) \($0.reason)" } ?? "none")")
       }
-      #expect(try cluster.runtime(members[1]).blobs.hasAllChunks(manifest), "the chunks were fetched")
-      #expect(try cluster.runtime(members[1]).blobs.read(manifest) == image)
+      #expect(try cluster.runtime(members[1]).blobs.read(manifest) == image, "the chunks were fetched")
+
+      // An author of the other shard: its shard decides without the content, the patient's checks it.
+      let second = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+      let remote = try #require(cluster.accounts.first { cluster.shard(of: $0) == 1 })
+      let (crossID, crossManifest) = try await putImage(second, by: remote)
+      let applied = await eventually {
+        authorShard.allSatisfy { status(cluster, $0, crossID)?.crossShard == .applied }
+      }
+      let states = authorShard.map { status(cluster, $0, crossID).map { "\($0.state) \($0.crossShard)" } }
+      #expect(applied, "the patient's shard applied the record: \(states)")
+      #expect(try cluster.runtime(members[1]).blobs.read(crossManifest) == second)
+      for member in authorShard {
+        #expect(
+          try !cluster.runtime(member).blobs.hasAllChunks(crossManifest), "the author's shard fetched nothing"
+        )
+      }
     } catch {
       await cluster.stopAll()
       throw error

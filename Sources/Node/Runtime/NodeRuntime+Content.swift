@@ -22,9 +22,9 @@ extension NodeRuntime {
 
   /// Votes on `request` now, or after fetching the content of its records this node lacks.
   func validateFetchingContent(_ request: ValidationRequest) -> VoteDecision {
-    let missing = ProposalContent.manifests(request.entries.compactMap(\.entry)).filter {
-      !blobs.hasAllChunks($0)
-    }
+    let missing = ProposalContent.manifests(
+      request.entries.compactMap(\.entry), checkedIn: request.shard, shardCount: parameters.shardCount
+    ).filter { !blobs.hasAllChunks($0) }
     guard missing.isEmpty else {
       fetchContentThenValidate(request, missing: missing)
       return .afterFetchingContent
@@ -51,16 +51,16 @@ extension NodeRuntime {
     }
   }
 
-  /// Imports every chunk of `manifests` that `blobs` lacks from the first of `members` that gives it
+  /// Imports every chunk of `manifests` that `blobs` lacks from the first of `peers` that gives it
   /// (checked against the manifest on import), until `deadline`.
   private static func fetch(
-    _ manifests: [BlobManifest], from members: [Address], network: PeerNetwork, blobs: BlobStore,
+    _ manifests: [BlobManifest], from peers: [Address], network: PeerNetwork, blobs: BlobStore,
     until deadline: ContinuousClock.Instant
   ) async {
     for manifest in manifests {
       for index in manifest.chunkHashes.indices where ContinuousClock.now < deadline {
         guard !blobs.hasChunk(manifest, index: index),
-          let replica = await network.fetchChunk(blobID: manifest.merkleRoot, index: index, peers: members)
+          let replica = await network.fetchChunk(blobID: manifest.merkleRoot, index: index, peers: peers)
         else { continue }
         try? blobs.importChunk(replica, manifest: manifest)
       }
@@ -75,33 +75,42 @@ extension NodeRuntime {
   }
 }
 
-/// The content manifests of a proposal's record entries, directly or inside a cross-shard receipt.
+/// The content manifests of a proposal's records that the ledger checks in the shard voting on it: those
+/// whose patient lives there (the record's target side, directly or inside a cross-shard receipt). The
+/// author's shard, when it is another, does not check the content and is not sent it.
 enum ProposalContent {
-  static func manifests(_ entries: [TBlockEntry]) -> [BlobManifest] {
+  static func manifests(_ entries: [TBlockEntry], checkedIn shard: UInt32, shardCount: UInt32)
+    -> [BlobManifest]
+  {
     entries.compactMap { entry in
+      let record: (patient: Data, content: BlobManifest)?
       switch entry.entry {
       case .transaction(let transaction)?:
-        return manifest(of: transaction)
+        record = content(of: transaction)
       case .receipt(let receipt)?:
         guard receipt.kind == .apply, let source = try? TBlockEntry(serializedBytes: receipt.sourceEntry),
           case .transaction(let transaction)? = source.entry
         else { return nil }
-        return manifest(of: transaction)
+        record = content(of: transaction)
       case nil:
+        record = nil
+      }
+      guard let record, Ledger.shard(ofAddressBytes: record.patient, shardCount: shardCount) == shard else {
         return nil
       }
+      return record.content
     }
   }
 
-  private static func manifest(of transaction: SignedTransaction) -> BlobManifest? {
+  private static func content(of transaction: SignedTransaction) -> (patient: Data, content: BlobManifest)? {
     guard let body = try? TransactionBody(serializedBytes: transaction.body) else { return nil }
-    let content: BlobManifest?
+    let record: (patient: Data, content: BlobManifest?)
     switch body.payload {
-    case .putRecord(let record)?: content = record.content
-    case .putImageManifest(let image)?: content = image.content
-    default: content = nil
+    case .putRecord(let put)?: record = (put.patient, put.content)
+    case .putImageManifest(let image)?: record = (image.patient, image.content)
+    default: return nil
     }
-    guard let content, !content.chunkHashes.isEmpty else { return nil }
-    return content
+    guard let content = record.content, !content.chunkHashes.isEmpty else { return nil }
+    return (record.patient, content)
   }
 }
