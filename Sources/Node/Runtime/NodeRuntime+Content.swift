@@ -5,10 +5,10 @@ import Ledger
 import Wire
 
 /// Content a member must hold to vote for a proposal's records: the ledger refuses a PutRecord or
-/// PutImageManifest whose chunks the voter lacks (`chunks_missing`). A member that missed the upload's
-/// replication (it was down, or joined the shard later) fetches the missing chunks first, from the
-/// shard's other members and then from any validator, for at most half the election timeout, and votes
-/// afterwards, as the simulator's voters do.
+/// PutImageManifest whose chunks the voter lacks (`chunks_missing`; only the patient's shard checks).
+/// A member that missed the upload's replication (it was down, or joined the shard later) fetches the
+/// chunks the rules found missing first, from the shard's other members and then from any validator,
+/// for at most half the election timeout, and votes afterwards, as the simulator's voters do.
 extension NodeRuntime {
   /// What became of a validation request.
   enum VoteDecision {
@@ -20,16 +20,13 @@ extension NodeRuntime {
     case abstain
   }
 
-  /// Votes on `request` now, or after fetching the content of its records this node lacks.
+  /// Votes on `request` now, or after fetching the content the ledger's rules found this node lacking.
   func validateFetchingContent(_ request: ValidationRequest) -> VoteDecision {
-    let missing = ProposalContent.manifests(
-      request.entries.compactMap(\.entry), checkedIn: request.shard, shardCount: parameters.shardCount
-    ).filter { !blobs.hasAllChunks($0) }
+    guard let (valid, missing) = chain.validate(request) else { return .abstain }
     guard missing.isEmpty else {
       fetchContentThenValidate(request, missing: missing)
       return .afterFetchingContent
     }
-    guard let valid = chain.validate(request) else { return .abstain }
     return .vote(ValidationResult(id: request.id, valid: valid))
   }
 
@@ -70,47 +67,7 @@ extension NodeRuntime {
   private func validateAfterFetch(_ request: ValidationRequest) {
     guard state == .running else { return }
     chain.learnEpochs(from: validator)
-    guard let valid = chain.validate(request) else { return }
+    guard let valid = chain.validate(request)?.valid else { return }
     step(.validated(ValidationResult(id: request.id, valid: valid)))
-  }
-}
-
-/// The content manifests of a proposal's records that the ledger checks in the shard voting on it: those
-/// whose patient lives there (the record's target side, directly or inside a cross-shard receipt). The
-/// author's shard, when it is another, does not check the content and is not sent it.
-enum ProposalContent {
-  static func manifests(_ entries: [TBlockEntry], checkedIn shard: UInt32, shardCount: UInt32)
-    -> [BlobManifest]
-  {
-    entries.compactMap { entry in
-      let record: (patient: Data, content: BlobManifest)?
-      switch entry.entry {
-      case .transaction(let transaction)?:
-        record = content(of: transaction)
-      case .receipt(let receipt)?:
-        guard receipt.kind == .apply, let source = try? TBlockEntry(serializedBytes: receipt.sourceEntry),
-          case .transaction(let transaction)? = source.entry
-        else { return nil }
-        record = content(of: transaction)
-      case nil:
-        record = nil
-      }
-      guard let record, Ledger.shard(ofAddressBytes: record.patient, shardCount: shardCount) == shard else {
-        return nil
-      }
-      return record.content
-    }
-  }
-
-  private static func content(of transaction: SignedTransaction) -> (patient: Data, content: BlobManifest)? {
-    guard let body = try? TransactionBody(serializedBytes: transaction.body) else { return nil }
-    let record: (patient: Data, content: BlobManifest?)
-    switch body.payload {
-    case .putRecord(let put)?: record = (put.patient, put.content)
-    case .putImageManifest(let image)?: record = (image.patient, image.content)
-    default: return nil
-    }
-    guard let content = record.content, !content.chunkHashes.isEmpty else { return nil }
-    return (record.patient, content)
   }
 }

@@ -2,6 +2,7 @@ import ChainCrypto
 import Consensus
 import Foundation
 import Ledger
+import Synchronization
 import Wire
 
 /// The real ledger as the consensus driver uses it: validations and block application through
@@ -50,23 +51,27 @@ final class RuntimeLedger {
     }
   }
 
-  /// A member's vote on a proposal: one bit per entry, judged against the current state; nil when the
-  /// proposal does not extend the state this node holds (it then does not vote).
-  func validate(_ request: ValidationRequest) -> [Bool]? {
+  /// A member's vote on a proposal: one bit per entry, judged against the current state, and the
+  /// content manifests the rules found this node lacking (their entries voted `chunks_missing`); nil
+  /// when the proposal does not extend the state this node holds (it then does not vote).
+  func validate(_ request: ValidationRequest) -> (valid: [Bool], missingContent: [BlobManifest])? {
     guard request.shard == shard else { return nil }
     let state = current.state
+    let chunks = MissingChunkRecorder(blobs)
     guard request.header.parentStateRoot == state.stateRoot.data,
-      let context = try? context(
+      var context = try? context(
         header: request.header, blockHash: request.blockHash, rewardsFrom: state.rewardsHeight)
     else { return nil }
+    context.chunks = chunks
     guard
       let verdicts = try? LedgerExecutor.validate(
         entries: request.entries.map(\.bytes), context: context, state: state),
       verdicts.count == request.entries.count
     else { return nil }
-    return zip(verdicts, request.entries).map { verdict, entry in
+    let valid = zip(verdicts, request.entries).map { verdict, entry in
       verdict.isValid && entry.invalidReason == nil
     }
+    return (valid, chunks.missing)
   }
 
   /// Applies a committed block, stores it with its state in one transaction, and carries out its blob
@@ -167,5 +172,22 @@ final class RuntimeLedger {
         case .transaction, .malformed: false
         }
       }.count)
+  }
+}
+
+/// The blob store as the ledger's rules see it while a member votes, remembering each manifest they found
+/// incomplete, so that the runtime can fetch exactly what the rules asked for.
+private final class MissingChunkRecorder: ChunkAvailability {
+  private let blobs: BlobStore
+  private let recorded = Mutex<[BlobManifest]>([])
+
+  init(_ blobs: BlobStore) { self.blobs = blobs }
+
+  var missing: [BlobManifest] { recorded.withLock { $0 } }
+
+  func hasAllChunks(_ manifest: BlobManifest) -> Bool {
+    let held = blobs.hasAllChunks(manifest)
+    if !held { recorded.withLock { $0.append(manifest) } }
+    return held
   }
 }
