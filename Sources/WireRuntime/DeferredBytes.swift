@@ -1,20 +1,17 @@
 public import CProtobufC
 public import Foundation
 
-/// Byte values a deferring ``EncodeArena`` did not copy: the protobuf-c structures point at
-/// `placeholders + i` (one byte of the arena per value, never read or written), and ``EncodeArena/pack(_:into:)``
-/// copies `values[i]` into the output when protobuf-c appends that pointer.
+/// A large byte value a deferring ``EncodeArena`` did not copy: the protobuf-c structure points at a
+/// placeholder (one byte of the arena, never read or written), and ``EncodeArena/pack(_:into:)`` copies
+/// `value` into the output when protobuf-c appends that pointer.
 @usableFromInline struct DeferredBytes {
-  /// The address of the first placeholder.
-  @usableFromInline let start: Int
-  /// `values.count`, kept here so that telling placeholders from real bytes reads no array.
-  @usableFromInline let count: Int
-  @usableFromInline let values: [Data]
+  /// The placeholder's address.
+  @usableFromInline let placeholder: Int
+  @usableFromInline let value: Data
 
-  @inlinable init(placeholders: UnsafeMutableRawPointer, values: [Data]) {
-    start = Int(bitPattern: placeholders)
-    count = values.count
-    self.values = values
+  @inlinable init(placeholder: UnsafeMutableRawPointer, value: Data) {
+    self.placeholder = Int(bitPattern: placeholder)
+    self.value = value
   }
 }
 
@@ -41,15 +38,11 @@ public import Foundation
   @usableFromInline mutating func append(_ source: UnsafePointer<UInt8>, count: Int) {
     precondition(end - cursor >= count, "protobuf-c packed more bytes than it sized")
     let address = Int(bitPattern: source)
-    for index in 0..<deferred.count {
-      let offset = address &- deferred[index].start
-      guard UInt(bitPattern: offset) < UInt(bitPattern: deferred[index].count) else { continue }
+    for index in 0..<deferred.count where deferred[index].placeholder == address {
       let destination = UnsafeMutableRawPointer(cursor)
-      deferred[index].values.withUnsafeBufferPointer { values in
-        values[offset].withUnsafeBytes { value in
-          precondition(value.count == count, "a deferred byte field changed length while packing")
-          destination.copyMemory(from: value.baseAddress!, byteCount: count)
-        }
+      deferred[index].value.withUnsafeBytes { value in
+        precondition(value.count == count, "a deferred byte field changed length while packing")
+        destination.copyMemory(from: value.baseAddress!, byteCount: count)
       }
       cursor += count
       return
@@ -75,11 +68,11 @@ public import Foundation
   }
 
 extension EncodeArena {
-  /// Remembers `values` for ``pack(_:into:)`` and returns their placeholders.
-  @inlinable mutating func deferBytes(_ values: [Data]) -> UnsafeMutableRawPointer {
-    let placeholders = allocate(byteCount: values.count, alignment: 1)
-    deferred.append(DeferredBytes(placeholders: placeholders, values: values))
-    return placeholders
+  /// Remembers `value` for ``pack(_:into:)`` and returns its placeholder.
+  @inlinable mutating func deferBytes(_ value: Data) -> UnsafeMutableRawPointer {
+    let placeholder = allocate(byteCount: 1, alignment: 1)
+    deferred.append(DeferredBytes(placeholder: placeholder, value: value))
+    return placeholder
   }
 
   /// Packs `message` (built in this arena) into `buffer`, which holds exactly its packed size.

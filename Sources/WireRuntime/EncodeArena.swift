@@ -133,7 +133,7 @@ public struct EncodeArena: ~Copyable {
     slot.pointee.data = nil
     if count == 0 { return }
     if count >= Self.largeBytesThreshold && defersBytes {
-      slot.pointee.data = deferBytes([copy data]).assumingMemoryBound(to: UInt8.self)
+      slot.pointee.data = deferBytes(copy data).assumingMemoryBound(to: UInt8.self)
       return
     }
     if count >= Self.largeBytesThreshold && largeFields.count < Self.maxBoundFields {
