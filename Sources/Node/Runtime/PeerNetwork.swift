@@ -183,14 +183,9 @@ final class PeerNetwork: Sendable {
     return await withTaskGroup(of: TransactionStatus?.self) { group in
       for peers in groups where !peers.isEmpty {
         group.addTask {
-          for peer in peers.prefix(Self.membersAskedPerShard) {
-            guard let link = self.links[peer],
-              let status = try? await link.peer.getTransaction(
-                request, options: self.callOptions, onResponse: { try $0.message })
-            else { continue }
-            return status
+          await self.firstAnswer(from: peers.prefix(Self.membersAskedPerShard)) { peer, options in
+            try await peer.getTransaction(request, options: options) { try $0.message }
           }
-          return nil
         }
       }
       for await status in group {
@@ -205,14 +200,20 @@ final class PeerNetwork: Sendable {
 
   /// Chunk `index` of blob `blobID` from the first of `peers` that has it.
   func fetchChunk(blobID: Data, index: Int, peers: [Address]) async -> ChunkReplica? {
+    let request = FetchChunkRequest(blobID: blobID, index: UInt32(index))
+    return await firstAnswer(from: peers) { peer, options in
+      try await peer.fetchChunk(request, options: options) { try $0.message }
+    }
+  }
+
+  /// What `call` returns at the first of `peers` (linked ones, in order) where it succeeds.
+  private func firstAnswer<Answer: Sendable>(
+    from peers: some Sequence<Address>,
+    _ call: (Peer.Client<RPCClientTransport>, CallOptions) async throws -> Answer
+  ) async -> Answer? {
     for peer in peers {
-      guard let link = links[peer] else { continue }
-      let request = FetchChunkRequest(blobID: blobID, index: UInt32(index))
-      if let replica = try? await link.peer.fetchChunk(
-        request, options: callOptions, onResponse: { try $0.message })
-      {
-        return replica
-      }
+      guard let link = links[peer], let answer = try? await call(link.peer, callOptions) else { continue }
+      return answer
     }
     return nil
   }
