@@ -34,7 +34,7 @@ extension BlobStore {
       let path = chunkPath(blobID, hash: replica.chunkHash)
       if FileManager.default.fileExists(atPath: path) { return }
       let key: SymmetricKey
-      if FileManager.default.fileExists(atPath: blobDirectory(blobID) + "/key") {
+      if hasKeyUnlocked(blobID) {
         key = try dataKey(blobID)
       } else {
         // A blob new here: an empty blob (key and manifest, no chunks) is installed first.

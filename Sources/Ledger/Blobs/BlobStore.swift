@@ -150,16 +150,21 @@ public final class BlobStore: ChunkAvailability, Sendable {
   public func hasChunk(_ manifest: BlobManifest, index: Int) -> Bool {
     guard manifest.chunkHashes.indices.contains(index) else { return false }
     return lock.withLock { _ in
-      FileManager.default.fileExists(atPath: blobDirectory(manifest.merkleRoot) + "/key")
+      hasKeyUnlocked(manifest.merkleRoot)
         && FileManager.default.fileExists(
           atPath: chunkPath(manifest.merkleRoot, hash: manifest.chunkHashes[index]))
     }
   }
 
+  /// Whether the blob's data key is stored here (every blob with a chunk here has one).
+  func hasKeyUnlocked(_ blobID: Data) -> Bool {
+    FileManager.default.fileExists(atPath: blobDirectory(blobID) + "/key")
+  }
+
   func hasAllChunksUnlocked(_ manifest: BlobManifest) -> Bool {
-    guard (try? BlobManifests.validate(manifest)) != nil,
-      FileManager.default.fileExists(atPath: blobDirectory(manifest.merkleRoot) + "/key")
-    else { return false }
+    guard (try? BlobManifests.validate(manifest)) != nil, hasKeyUnlocked(manifest.merkleRoot) else {
+      return false
+    }
     return manifest.chunkHashes.allSatisfy {
       FileManager.default.fileExists(atPath: chunkPath(manifest.merkleRoot, hash: $0))
     }
